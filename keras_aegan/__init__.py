@@ -1,0 +1,23 @@
+"""keras_aegan: autoencoder GANs for Keras 3 on TensorFlow, PyTorch, JAX."""
+
+from keras_aegan import callbacks
+from keras_aegan import datasets
+from keras_aegan import layers
+from keras_aegan import losses
+from keras_aegan import networks
+from keras_aegan.models import AEGAN
+from keras_aegan.trainers import AdversarialTrainer
+from keras_aegan.trainers import Phase
+from keras_aegan.version import __version__
+
+__all__ = [
+    "AEGAN",
+    "AdversarialTrainer",
+    "Phase",
+    "__version__",
+    "callbacks",
+    "datasets",
+    "layers",
+    "losses",
+    "networks",
+]

@@ -1,0 +1,24 @@
+"""Per-backend gradient mechanics, chosen once at import time.
+
+Only the modules under this package import a framework at top level. Each
+defines `PhaseStep`, a mixin providing `train_step` and `test_step` for the
+`AdversarialTrainer`; everything else is written in `keras.ops`.
+"""
+
+import keras
+
+_BACKEND = keras.backend.backend()
+
+if _BACKEND == "tensorflow":
+    from keras_aegan.backend.tensorflow.trainer import PhaseStep
+elif _BACKEND == "torch":
+    from keras_aegan.backend.torch.trainer import PhaseStep
+elif _BACKEND == "jax":
+    from keras_aegan.backend.jax.trainer import PhaseStep
+else:
+    raise ImportError(
+        "keras_aegan supports the 'tensorflow', 'torch' and 'jax' Keras "
+        f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
+    )
+
+__all__ = ["PhaseStep"]

@@ -1,0 +1,37 @@
+"""TensorFlow: one GradientTape per phase inside Keras's tf.function."""
+
+import tensorflow as tf
+
+
+class PhaseStep:
+    """Train and test steps for the TensorFlow backend.
+
+    Keras wraps `train_step` in `tf.function` (with XLA when
+    `jit_compile=True`); the Python loop over phases is unrolled at trace
+    time. Each phase records its loss on a fresh tape and differentiates
+    with respect to its own variables only.
+    """
+
+    def train_step(self, data):
+        x, noise, batch_size = self._prepare_step(data, self.seed_generator)
+        logs = {}
+        for phase in self._run_phases():
+            variables = self.phase_variables(phase.name)
+            with tf.GradientTape() as tape:
+                total, phase_logs = self._phase_loss(
+                    phase, x, noise, training=True
+                )
+            grads = tape.gradient(total, variables)
+            getattr(self, phase.optimizer).apply(grads, variables)
+            logs.update(phase_logs)
+        return self._update_trackers(logs, batch_size)
+
+    def test_step(self, data):
+        x, noise, batch_size = self._prepare_step(
+            data, self.eval_seed_generator
+        )
+        logs = {}
+        for phase in self.phases:
+            _, phase_logs = self._phase_loss(phase, x, noise, training=False)
+            logs.update(phase_logs)
+        return self._update_trackers(logs, batch_size)

@@ -1,0 +1,44 @@
+"""PyTorch: eager steps, gradients of each phase's variables only."""
+
+import torch
+
+
+class PhaseStep:
+    """Train and test steps for the PyTorch backend.
+
+    Runs eagerly. `torch.autograd.grad` is asked for the gradients of the
+    phase's own variables only, so the backward pass of the generator phase
+    does not compute the discriminators' weight gradients (a plain
+    `backward()` would, and then throw them away).
+    """
+
+    def train_step(self, data):
+        x, noise, batch_size = self._prepare_step(data, self.seed_generator)
+        logs = {}
+        for phase in self._run_phases():
+            variables = self.phase_variables(phase.name)
+            total, phase_logs = self._phase_loss(phase, x, noise, training=True)
+            values = [v.value for v in variables]
+            grads = torch.autograd.grad(total, values, allow_unused=True)
+            grads = [
+                torch.zeros_like(value) if g is None else g
+                for g, value in zip(grads, values)
+            ]
+            with torch.no_grad():
+                getattr(self, phase.optimizer).apply(grads, variables)
+            logs.update({k: v.detach() for k, v in phase_logs.items()})
+        with torch.no_grad():
+            return self._update_trackers(logs, batch_size)
+
+    def test_step(self, data):
+        with torch.no_grad():
+            x, noise, batch_size = self._prepare_step(
+                data, self.eval_seed_generator
+            )
+            logs = {}
+            for phase in self.phases:
+                _, phase_logs = self._phase_loss(
+                    phase, x, noise, training=False
+                )
+                logs.update(phase_logs)
+            return self._update_trackers(logs, batch_size)

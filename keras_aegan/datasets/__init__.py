@@ -1,0 +1,15 @@
+"""Built-in data sets: shipped with the package or generated, no download."""
+
+from keras_aegan.datasets.digits import load_digits
+from keras_aegan.datasets.toy import grid_centers
+from keras_aegan.datasets.toy import make_grid
+from keras_aegan.datasets.toy import make_ring
+from keras_aegan.datasets.toy import ring_centers
+
+__all__ = [
+    "grid_centers",
+    "load_digits",
+    "make_grid",
+    "make_ring",
+    "ring_centers",
+]

@@ -1,0 +1,458 @@
+"""AEGAN: autoencoding GAN with image and latent discriminators."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_aegan import networks
+from keras_aegan.losses import discriminator_terms
+from keras_aegan.losses import generator_term
+from keras_aegan.losses import mean_absolute_error
+from keras_aegan.losses import mean_squared_error
+from keras_aegan.losses import sigmoid_cross_entropy
+from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
+from keras_aegan.trainers.adversarial_trainer import check_positive_int
+from keras_aegan.trainers.phase import Phase
+
+DEFAULT_IMAGE_LATENT_DIM = 32
+DEFAULT_IMAGE_WIDTH = 32
+DEFAULT_VECTOR_UNITS = 128
+
+
+@keras.saving.register_keras_serializable(package="keras_aegan")
+class AEGAN(AdversarialTrainer):
+    """Autoencoding GAN: generator, encoder and two discriminators.
+
+    Four networks: a generator `G: z -> x`, an encoder `E: x -> z`, an
+    image discriminator `Dx` and a latent discriminator `Dz`. One train
+    step has two phases:
+
+    - `discriminator` (updates `Dx` and `Dz`): `Dx` tells real `x` from
+      `G(z)` and `G(E(x))`; `Dz` tells prior samples `z` from `E(x)` and
+      `E(G(z))`. Each discriminator's loss is
+      `(2 * real + generated + reconstructed) / 4` so real and fake carry
+      equal weight.
+    - `generator` (updates `G` and `E`):
+      `w_rx * L1(x, G(E(x))) + w_rz * MSE(z, E(G(z)))`
+      `+ w_ax * (adv(Dx(G(z))) + adv(Dx(G(E(x)))))`
+      `+ w_az * (adv(Dz(E(x))) + adv(Dz(E(G(z)))))`, with the
+      non-saturating adversarial term `adv(l) = -log sigmoid(l)`.
+
+    Every term is logged unweighted under its own name; the weighted
+    totals as `discriminator_loss` and `generator_loss`. A network's
+    BatchNorm statistics only move in the phase that trains it.
+
+    Networks left as `None` are built on the first `fit()` from the data:
+    MLPs (3 hidden layers of `width` units, default 128) for vectors
+    `(N, features)`; DCGAN-style conv nets for images `(N, H, W, C)` with
+    H and W powers of two from 8 to 128 (`width` = channels of the
+    highest-resolution block, default 32).
+
+    Args:
+        latent_dim: Size of the code. Default: the generator's input size
+            when a generator is given, else 32 for images and the number of
+            features for vectors.
+        generator: Optional Keras model `z -> x` (network units: images in
+            [-1, 1], vectors standardised).
+        encoder: Optional Keras model `x -> z`.
+        image_discriminator: Optional Keras model `x -> (batch, 1)` logits.
+        latent_discriminator: Optional Keras model `z -> (batch, 1)` logits.
+        width: Width of the default networks (see above).
+        seed: Seed of the noise generator and of `generate()`.
+        **kwargs: Passed to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    ```python
+    (x, _), _ = keras_aegan.datasets.load_digits()
+    model = keras_aegan.AEGAN()
+    model.fit(x, epochs=5, batch_size=64)
+    images = model.generate(16)
+    codes = model.encode(x[:8])
+    ```
+
+    Reference:
+        - [Lazarou, "Autoencoding Generative Adversarial Networks", 2020](
+          https://arxiv.org/abs/2004.05472)
+    """
+
+    network_names = (
+        "generator",
+        "encoder",
+        "image_discriminator",
+        "latent_discriminator",
+    )
+
+    def __init__(
+        self,
+        latent_dim=None,
+        generator=None,
+        encoder=None,
+        image_discriminator=None,
+        latent_discriminator=None,
+        width=None,
+        seed=None,
+        **kwargs,
+    ):
+        given = {
+            "generator": generator,
+            "encoder": encoder,
+            "image_discriminator": image_discriminator,
+            "latent_discriminator": latent_discriminator,
+        }
+        for name, net in given.items():
+            if net is not None and not isinstance(net, keras.layers.Layer):
+                raise TypeError(
+                    f"`{name}` must be a Keras model or layer. Received: "
+                    f"{name}={net!r} of type {type(net).__name__}"
+                )
+        if latent_dim is None and generator is not None:
+            latent_dim = _feature_size(generator, "input", "generator")
+        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
+        if width is not None:
+            width = check_positive_int("width", width)
+        self.width = width
+        self.generator = generator
+        self.encoder = encoder
+        self.image_discriminator = image_discriminator
+        self.latent_discriminator = latent_discriminator
+        self.real_label = 0.95
+        self.fake_label = 0.05
+
+    # ------------------------------------------------------------- networks
+    def build_networks(self, data_shape):
+        kind = "image" if len(data_shape) == 3 else "vector"
+        if self.latent_dim is None:
+            self.latent_dim = (
+                DEFAULT_IMAGE_LATENT_DIM if kind == "image" else data_shape[-1]
+            )
+        z_dim = self.latent_dim
+        if kind == "image":
+            missing = [
+                n for n in self.network_names if getattr(self, n) is None
+            ]
+            if any(n != "latent_discriminator" for n in missing):
+                networks.check_image_shape(data_shape)
+            width = self.width or DEFAULT_IMAGE_WIDTH
+            builders = {
+                "generator": lambda: networks.image_generator(
+                    z_dim, data_shape, width
+                ),
+                "encoder": lambda: networks.image_encoder(
+                    data_shape, z_dim, width
+                ),
+                "image_discriminator": lambda: networks.image_discriminator(
+                    data_shape, width
+                ),
+            }
+        else:
+            features = data_shape[-1]
+            units = self.width or DEFAULT_VECTOR_UNITS
+            builders = {
+                "generator": lambda: networks.vector_generator(
+                    z_dim, features, units
+                ),
+                "encoder": lambda: networks.vector_encoder(
+                    features, z_dim, units
+                ),
+                "image_discriminator": lambda: networks.vector_discriminator(
+                    features, units, name="image_discriminator"
+                ),
+            }
+        builders["latent_discriminator"] = lambda: (
+            networks.vector_discriminator(
+                z_dim,
+                self.width if kind == "vector" and self.width else 128,
+                name="latent_discriminator",
+            )
+        )
+        for name, build in builders.items():
+            if getattr(self, name) is None:
+                setattr(self, name, build())
+        _check_network(self.generator, "generator", (z_dim,), data_shape)
+        _check_network(self.encoder, "encoder", data_shape, (z_dim,))
+        _check_network(
+            self.image_discriminator, "image_discriminator", data_shape, (1,)
+        )
+        _check_network(
+            self.latent_discriminator, "latent_discriminator", (z_dim,), (1,)
+        )
+
+    # --------------------------------------------------------------- phases
+    def build_phases(self):
+        return [
+            Phase(
+                "discriminator",
+                networks=("image_discriminator", "latent_discriminator"),
+                optimizer="discriminator_optimizer",
+                loss=self.discriminator_loss,
+                terms=(
+                    "dx_real",
+                    "dx_generated",
+                    "dx_reconstructed",
+                    "dz_prior",
+                    "dz_encoded",
+                    "dz_reconstructed",
+                ),
+            ),
+            Phase(
+                "generator",
+                networks=("generator", "encoder"),
+                optimizer="generator_optimizer",
+                loss=self.generator_loss,
+                terms=(
+                    "reconstruction_x",
+                    "reconstruction_z",
+                    "gx_generated",
+                    "gx_reconstructed",
+                    "gz_encoded",
+                    "gz_reconstructed",
+                ),
+            ),
+        ]
+
+    def default_optimizers(self):
+        return {
+            "discriminator_optimizer": keras.optimizers.Adam(
+                learning_rate=1e-4, beta_1=0.5
+            ),
+            "generator_optimizer": keras.optimizers.Adam(
+                learning_rate=2e-4, beta_1=0.5
+            ),
+        }
+
+    def default_loss_weights(self):
+        return {
+            "reconstruction_x": 10.0,
+            "reconstruction_z": 5.0,
+            "adversarial_x": 1.0,
+            "adversarial_z": 1.0,
+        }
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss_weights=None,
+        real_label=0.95,
+        fake_label=0.05,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+    ):
+        """Configures training.
+
+        Args:
+            generator_optimizer: Optimizer of `G` and `E`. Default
+                `Adam(2e-4, beta_1=0.5)`.
+            discriminator_optimizer: Optimizer of `Dx` and `Dz`. Default
+                `Adam(1e-4, beta_1=0.5)` (half the generator's rate keeps
+                the discriminators from overpowering on small data).
+            loss_weights: Dict overriding any of `reconstruction_x` (10),
+                `reconstruction_z` (5), `adversarial_x` (1),
+                `adversarial_z` (1).
+            real_label: Discriminator target for real samples (0.95: label
+                smoothing as in the AEGAN paper).
+            fake_label: Discriminator target for generated samples (0.05).
+            run_eagerly: Run the step eagerly.
+            steps_per_execution: Steps per compiled call.
+            jit_compile: `"auto"`, True or False.
+        """
+        for name, value in (
+            ("real_label", real_label),
+            ("fake_label", fake_label),
+        ):
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(
+                    f"`{name}` must be in [0, 1]. Received: {name}={value!r}"
+                )
+        self.real_label = float(real_label)
+        self.fake_label = float(fake_label)
+        self._compile_phases(
+            {
+                "generator_optimizer": generator_optimizer,
+                "discriminator_optimizer": discriminator_optimizer,
+            },
+            loss_weights,
+            {"real_label": self.real_label, "fake_label": self.fake_label},
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+
+    # --------------------------------------------------------------- losses
+    def _forward(self, x, z, training):
+        x_generated = self.generator(z, training=training)
+        z_encoded = self.encoder(x, training=training)
+        x_reconstructed = self.generator(z_encoded, training=training)
+        z_reconstructed = self.encoder(x_generated, training=training)
+        return x_generated, z_encoded, x_reconstructed, z_reconstructed
+
+    def discriminator_loss(self, x, noise, training=True):
+        """Loss of the discriminator phase. Returns `(total, terms)`."""
+        z = noise["discriminator"]
+        fakes = [ops.stop_gradient(t) for t in self._forward(x, z, training)]
+        x_generated, z_encoded, x_reconstructed, z_reconstructed = fakes
+        dx = self.image_discriminator
+        dz = self.latent_discriminator
+        real, fake = self.real_label, self.fake_label
+        dx_real, dx_generated = discriminator_terms(
+            dx(x, training=training),
+            dx(x_generated, training=training),
+            real,
+            fake,
+        )
+        dx_reconstructed = sigmoid_cross_entropy(
+            dx(x_reconstructed, training=training), fake
+        )
+        dz_prior, dz_encoded = discriminator_terms(
+            dz(z, training=training),
+            dz(z_encoded, training=training),
+            real,
+            fake,
+        )
+        dz_reconstructed = sigmoid_cross_entropy(
+            dz(z_reconstructed, training=training), fake
+        )
+        total = (2.0 * dx_real + dx_generated + dx_reconstructed) / 4.0 + (
+            2.0 * dz_prior + dz_encoded + dz_reconstructed
+        ) / 4.0
+        return total, {
+            "dx_real": dx_real,
+            "dx_generated": dx_generated,
+            "dx_reconstructed": dx_reconstructed,
+            "dz_prior": dz_prior,
+            "dz_encoded": dz_encoded,
+            "dz_reconstructed": dz_reconstructed,
+        }
+
+    def generator_loss(self, x, noise, training=True):
+        """Loss of the generator/encoder phase. Returns `(total, terms)`."""
+        z = noise["generator"]
+        x_generated, z_encoded, x_reconstructed, z_reconstructed = (
+            self._forward(x, z, training)
+        )
+        dx = self.image_discriminator
+        dz = self.latent_discriminator
+        terms = {
+            "reconstruction_x": mean_absolute_error(x, x_reconstructed),
+            "reconstruction_z": mean_squared_error(z, z_reconstructed),
+            "gx_generated": generator_term(dx(x_generated, training=training)),
+            "gx_reconstructed": generator_term(
+                dx(x_reconstructed, training=training)
+            ),
+            "gz_encoded": generator_term(dz(z_encoded, training=training)),
+            "gz_reconstructed": generator_term(
+                dz(z_reconstructed, training=training)
+            ),
+        }
+        w = self.loss_weights
+        total = (
+            w["reconstruction_x"] * terms["reconstruction_x"]
+            + w["reconstruction_z"] * terms["reconstruction_z"]
+            + w["adversarial_x"]
+            * (terms["gx_generated"] + terms["gx_reconstructed"])
+            + w["adversarial_z"]
+            * (terms["gz_encoded"] + terms["gz_reconstructed"])
+        )
+        return total, terms
+
+    # ---------------------------------------------------------- user methods
+    def encode(self, x, batch_size=256):
+        """Encodes data (user units) to latent codes `(n, latent_dim)`.
+
+        Args:
+            x: NumPy array of samples shaped like the training data.
+            batch_size: Batch size of the encoder calls.
+
+        Returns:
+            NumPy float32 array.
+        """
+        self._require_built("encode")
+        return self.encoder.predict(
+            self._to_network_units(x), batch_size=batch_size, verbose=0
+        )
+
+    def reconstruct(self, x, batch_size=256):
+        """Returns `G(E(x))` in the data's units and dtype.
+
+        Args:
+            x: NumPy array of samples shaped like the training data.
+            batch_size: Batch size of the network calls.
+
+        Returns:
+            NumPy array shaped like `x`.
+        """
+        return self.decode(self.encode(x, batch_size), batch_size)
+
+    def interpolate(self, x_a, x_b, steps=8, batch_size=256):
+        """Decodes straight lines between the codes of two batches.
+
+        Args:
+            x_a: Samples `(n, *data_shape)` (or one sample `data_shape`).
+            x_b: Samples of the same shape as `x_a`.
+            steps: Number of points on each line, ends included (>= 2).
+            batch_size: Batch size of the network calls.
+
+        Returns:
+            NumPy array `(n, steps, *data_shape)` (`(steps, *data_shape)`
+            for single samples) in the data's units and dtype.
+        """
+        steps = check_positive_int("steps", steps)
+        if steps < 2:
+            raise ValueError(
+                f"`steps` must be at least 2. Received: steps={steps}"
+            )
+        self._require_built("interpolate")
+        x_a, x_b = np.asarray(x_a), np.asarray(x_b)
+        single = x_a.shape == self.data_shape
+        if single:
+            x_a, x_b = x_a[None], x_b[None]
+        if x_a.shape != x_b.shape:
+            raise ValueError(
+                "`x_a` and `x_b` must have the same shape. Received: "
+                f"{x_a.shape} and {x_b.shape}"
+            )
+        z_a, z_b = self.encode(x_a, batch_size), self.encode(x_b, batch_size)
+        t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
+        z = (1.0 - t) * z_a[:, None] + t * z_b[:, None]
+        out = self.decode(z.reshape(-1, self.latent_dim), batch_size)
+        out = out.reshape((len(x_a), steps) + self.data_shape)
+        return out[0] if single else out
+
+    def get_config(self):
+        config = super().get_config()
+        config["width"] = self.width
+        return config
+
+
+def _feature_size(net, which, name):
+    shape = getattr(net, f"{which}_shape", None)
+    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"Could not read the {which} size of `{name}`: pass latent_dim "
+            f"explicitly. Received {which} shape: {shape}"
+        )
+    return int(shape[1])
+
+
+def _check_network(net, name, in_shape, out_shape):
+    try:
+        spec = net.compute_output_spec(
+            keras.KerasTensor((2,) + tuple(in_shape), dtype="float32")
+        )
+    except Exception as e:
+        raise ValueError(
+            f"`{name}` could not be applied to inputs of shape "
+            f"(batch, {', '.join(map(str, in_shape))}): {e}"
+        ) from e
+    got = tuple(spec.shape[1:]) if hasattr(spec, "shape") else None
+    if got != tuple(out_shape):
+        raise ValueError(
+            f"`{name}` must map inputs of shape (batch, "
+            f"{', '.join(map(str, in_shape))}) to outputs of shape (batch, "
+            f"{', '.join(map(str, out_shape))}). Received a network with "
+            f"output shape {spec.shape if hasattr(spec, 'shape') else spec}."
+        )
+    if not getattr(net, "built", False):
+        net.build((None,) + tuple(in_shape))

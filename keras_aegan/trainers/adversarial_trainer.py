@@ -1,0 +1,592 @@
+"""AdversarialTrainer: a keras.Model whose train step is a list of phases."""
+
+import keras
+import numpy as np
+
+from keras_aegan.backend import PhaseStep
+from keras_aegan.layers.data_scaler import DataScaler
+from keras_aegan.trainers import data_checks
+from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
+
+# Batches read from a non-array dataset to infer shape, range and statistics.
+ADAPT_BATCHES = 32
+
+
+def check_positive_int(name, value):
+    """Raises ValueError unless `value` is a positive int."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value <= 0
+    ):
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+class AdversarialTrainer(PhaseStep, keras.Model):
+    """Base class of the models: a `fit()` whose step is a list of phases.
+
+    A subclass says which networks exist (`network_names`), how to build
+    default ones for a data shape (`build_networks`), which phases a step
+    runs (`build_phases`) and the default optimizer of each phase
+    (`default_optimizers`). Loss functions are written once in `keras.ops`;
+    the backend-specific `PhaseStep` base takes gradients of each phase's
+    loss with respect to that phase's variables only and applies that
+    phase's optimizer.
+
+    The data is mapped to network units by a `DataScaler` fitted on the
+    first `fit()`: images to [-1, 1], vectors standardised per feature.
+    Noise is drawn from a `keras.random.SeedGenerator` owned by the model,
+    or fed explicitly as `fit({"x": x, "noise": {phase_name: z}})`.
+
+    Args:
+        latent_dim: Size of the latent code.
+        seed: Seed of the model's noise generator (and of `generate()` when
+            it is called without a seed). `None` draws a random seed.
+        **kwargs: Passed to `keras.Model`.
+    """
+
+    #: Names of the networks (model attributes) a subclass defines.
+    network_names = ()
+
+    def __init__(self, latent_dim, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = (
+            None
+            if latent_dim is None
+            else check_positive_int("latent_dim", latent_dim)
+        )
+        if seed is not None:
+            if (
+                isinstance(seed, bool)
+                or not isinstance(seed, (int, np.integer))
+                or seed < 0
+            ):
+                raise ValueError(
+                    "`seed` must be None or a non-negative integer. "
+                    f"Received: seed={seed!r}"
+                )
+            seed = int(seed)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.eval_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1
+        )
+        self.data_shape = None
+        self.data_scaler = None
+        self.reference_batch = None
+        self._generate_rng = np.random.default_rng(seed)
+        self._loss_trackers = []
+        self._aegan_compile_config = None
+        self._disabled_phases = ()
+        object.__setattr__(self, "_phase_cache", None)
+        object.__setattr__(self, "_phase_variables", None)
+
+    # ----------------------------------------------------------------- hooks
+    def build_networks(self, data_shape):
+        """Creates missing networks for `data_shape` and checks all shapes."""
+        raise NotImplementedError
+
+    def build_phases(self):
+        """Returns the list of `Phase`s of one train step."""
+        raise NotImplementedError
+
+    def default_optimizers(self):
+        """Returns a dict mapping each phase optimizer name to an optimizer."""
+        raise NotImplementedError
+
+    def default_loss_weights(self):
+        """Returns the dict of loss weights used when compile gives none."""
+        return {}
+
+    def noise_shapes(self):
+        """Dict mapping each noise name to the shape of one sample of it.
+
+        By default each phase draws its own standard normal latent batch.
+        """
+        return {phase.name: (self.latent_dim,) for phase in self.phases}
+
+    # ------------------------------------------------------------ properties
+    @property
+    def phases(self):
+        """The phases of one train step, in order."""
+        if self._phase_cache is None:
+            object.__setattr__(self, "_phase_cache", list(self.build_phases()))
+        return self._phase_cache
+
+    @property
+    def active_phases(self):
+        """Names of the phases the train step runs (all but disabled)."""
+        return tuple(
+            p.name for p in self.phases if p.name not in self._disabled_phases
+        )
+
+    @active_phases.setter
+    def active_phases(self, names):
+        known = [p.name for p in self.phases]
+        names = tuple(known if names is None else names)
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(
+                f"Unknown phase names {unknown}. The phases of "
+                f"{type(self).__name__} are {known}."
+            )
+        self._disabled_phases = tuple(n for n in known if n not in names)
+        self.train_function = None  # retrace with the new phase list
+
+    @property
+    def data_kind(self):
+        """`"image"` or `"vector"` once the data shape is known."""
+        if self.data_scaler is None:
+            return None
+        return self.data_scaler.kind
+
+    @property
+    def metrics(self):
+        return list(self._loss_trackers)
+
+    def phase_variables(self, name):
+        """The variables the phase called `name` updates."""
+        if self._phase_variables is None:
+            raise ValueError(
+                "The networks are not built yet: call fit() or build_for()."
+            )
+        return self._phase_variables[name]
+
+    # ----------------------------------------------------------- compiling
+    def compile(
+        self,
+        loss_weights=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        **optimizers,
+    ):
+        """Configures training: one optimizer per phase, and loss weights.
+
+        Args:
+            loss_weights: Dict mapping loss weight names (see
+                `default_loss_weights()`) to floats. Missing entries keep
+                their defaults.
+            run_eagerly: Run the step eagerly (for debugging).
+            steps_per_execution: Steps per compiled call (TF and JAX).
+            jit_compile: `"auto"` (Keras's default per backend), True or
+                False.
+            **optimizers: One optimizer per phase, by name (see
+                `default_optimizers()`): instances, names or config dicts.
+                Missing ones get the defaults.
+        """
+        self._compile_phases(
+            optimizers,
+            loss_weights,
+            {},
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+
+    def _compile_phases(self, optimizers, loss_weights, options, **kwargs):
+        """Shared body of the models' `compile()` methods.
+
+        Args:
+            optimizers: Dict of phase optimizer name to optimizer (or
+                None for the default).
+            loss_weights: Dict of loss weight overrides, or None.
+            options: Dict of model-specific compile options, already
+                validated and applied by the caller; recorded so that
+                `compile_from_config` passes them back.
+            **kwargs: `run_eagerly`, `steps_per_execution`, `jit_compile`.
+        """
+        defaults = self.default_optimizers()
+        optimizers = {k: v for k, v in optimizers.items() if v is not None}
+        unknown = sorted(set(optimizers) - set(defaults))
+        if unknown:
+            raise ValueError(
+                f"Unknown optimizer names {unknown}. {type(self).__name__} "
+                f"has one optimizer per phase: {sorted(defaults)}."
+            )
+        resolved = {}
+        for name, default in defaults.items():
+            opt = keras.optimizers.get(optimizers.get(name, default))
+            if any(opt is other for other in resolved.values()):
+                raise ValueError(
+                    "Each phase needs its own optimizer instance; the same "
+                    f"instance was passed for {name!r} and another phase."
+                )
+            resolved[name] = opt
+        weights = dict(self.default_loss_weights())
+        for key, value in dict(loss_weights or {}).items():
+            if key not in weights:
+                raise ValueError(
+                    f"Unknown loss weight {key!r}. The weights of "
+                    f"{type(self).__name__} are {sorted(weights)}."
+                )
+            weights[key] = float(value)
+        self.loss_weights = weights
+        super().compile(optimizer=PhaseOptimizers(resolved), **kwargs)
+        for name, opt in resolved.items():
+            setattr(self, name, opt)
+        self._loss_trackers = [
+            keras.metrics.Mean(name=key) for key in self._log_keys()
+        ]
+        self._aegan_compile_config = {
+            "optimizers": {
+                k: keras.saving.serialize_keras_object(v)
+                for k, v in resolved.items()
+            },
+            "loss_weights": dict(weights),
+            "options": dict(options),
+            **kwargs,
+        }
+        if self._phase_variables is not None:
+            self._build_optimizers()
+
+    def get_compile_config(self):
+        return self._aegan_compile_config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        optimizers = {
+            k: keras.saving.deserialize_keras_object(v)
+            for k, v in config.pop("optimizers").items()
+        }
+        options = config.pop("options", {})
+        self.compile(**optimizers, **options, **config)
+
+    def _log_keys(self):
+        keys = []
+        for phase in self.phases:
+            keys.extend(phase.terms)
+            keys.append(phase.total_name)
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"Loss term names must be unique. Got {keys}.")
+        return keys
+
+    def _build_optimizers(self):
+        for phase in self.phases:
+            opt = getattr(self, phase.optimizer)
+            if not opt.built:
+                opt.build(self.phase_variables(phase.name))
+
+    # ------------------------------------------------------------ building
+    def build_for(self, data_shape, data_spec=None):
+        """Builds scaler, networks, phase variable lists and optimizers.
+
+        Args:
+            data_shape: Shape of one sample, e.g. `(16, 16, 1)` or `(2,)`.
+            data_spec: Optional `DataSpec` with the data's range/statistics.
+        """
+        data_shape = tuple(int(s) for s in data_shape)
+        kind = data_checks.data_kind((None,) + data_shape)
+        if self.data_shape is not None and self.data_shape != data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with sample shape {data_shape}."
+            )
+        self.data_shape = data_shape
+        if self.data_scaler is None:
+            spec = data_spec or data_checks.DataSpec(
+                kind=kind, sample_shape=data_shape, dtype="float32"
+            )
+            self.data_scaler = DataScaler(
+                kind,
+                features=data_shape[-1],
+                input_range=spec.input_range,
+                output_dtype=spec.dtype,
+                name="data_scaler",
+            )
+            if kind == "vector" and spec.mean is not None:
+                self.data_scaler.adapt_statistics(spec.mean, spec.std)
+        self.build_networks(data_shape)
+        variables = {}
+        owners = {}
+        for phase in self.phases:
+            phase_vars = []
+            for net_name in phase.networks:
+                for v in getattr(self, net_name).trainable_variables:
+                    if id(v) in owners:
+                        raise ValueError(
+                            f"Variable {v.path} is updated by both phase "
+                            f"{owners[id(v)]!r} and phase {phase.name!r}."
+                        )
+                    owners[id(v)] = phase.name
+                    phase_vars.append(v)
+            if not phase_vars:
+                raise ValueError(
+                    f"Phase {phase.name!r} has no trainable variables "
+                    f"(networks {phase.networks})."
+                )
+            variables[phase.name] = phase_vars
+        object.__setattr__(self, "_phase_variables", variables)
+        self.built = True
+        if self.compiled:
+            self._build_optimizers()
+
+    def build(self, input_shape=None):
+        # Networks are built from the data shape by `build_for()`; the
+        # model's own input (a latent batch) needs nothing else.
+        if self.data_shape is not None and self._phase_variables is None:
+            self.build_for(self.data_shape)
+        self.built = True
+
+    def get_build_config(self):
+        return None
+
+    # -------------------------------------------------------------- fitting
+    def _prepare_fit_data(self, x):
+        """Validates `x`, builds the model on first use, returns fit data."""
+        if x is None:
+            raise ValueError("fit() needs training data. Received: x=None")
+        data = x
+        if isinstance(x, dict) or _is_array(x):
+            arrays, noise = data_checks.split_batch(x)
+            arrays = data_checks.to_numpy(arrays)
+            spec = data_checks.inspect_array(arrays)
+            if noise is not None:
+                self._check_noise(noise, len(arrays))
+                data = {"x": arrays, "noise": noise}
+            else:
+                data = arrays
+        else:
+            batches, data = data_checks.peek_batches(x, ADAPT_BATCHES)
+            spec = data_checks.inspect_batches(batches)
+        if self.data_scaler is None:
+            self.build_for(spec.sample_shape, spec)
+        elif spec.sample_shape != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with sample shape {spec.sample_shape}."
+            )
+        if self.reference_batch is None:
+            self.reference_batch = spec.reference
+        if not self.compiled:
+            self.compile()
+        return data
+
+    def _check_noise(self, noise, n):
+        shapes = self.noise_shapes()
+        if not isinstance(noise, dict) or set(noise) != set(shapes):
+            raise ValueError(
+                f"Explicit noise must be a dict with keys {sorted(shapes)}. "
+                f"Received: {data_checks.describe(noise)}"
+            )
+        for key, shape in shapes.items():
+            value = np.asarray(noise[key])
+            if value.shape != (n,) + tuple(shape):
+                raise ValueError(
+                    f"Noise {key!r} must have shape {(n,) + tuple(shape)}. "
+                    f"Received: shape={value.shape}"
+                )
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """Trains the model; see `keras.Model.fit`.
+
+        Args:
+            x: Training data: a NumPy array (images `(N, H, W, C)` or
+                vectors `(N, features)`), a dict `{"x": x, "noise": noise}`
+                with explicit per-sample noise, a `tf.data.Dataset`, a
+                `keras.utils.PyDataset`, a torch `DataLoader` or a Python
+                generator yielding such batches. Labels in `(x, y)`
+                batches are ignored.
+            y: Not used: adversarial training has no targets. Passing it
+                raises a `ValueError`.
+            batch_size: Batch size for array data.
+            epochs: Number of epochs.
+            **kwargs: Other `keras.Model.fit` arguments (callbacks,
+                validation_data, shuffle, verbose, ...).
+
+        Returns:
+            A `keras.callbacks.History` with every loss term and each
+            phase's total.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is trained without targets; pass "
+                f"only x. Received: y={data_checks.describe(y)}"
+            )
+        if batch_size is not None:
+            check_positive_int("batch_size", batch_size)
+        data = self._prepare_fit_data(x)
+        validation = kwargs.get("validation_data")
+        if validation is not None and _is_array(validation):
+            kwargs["validation_data"] = self._check_eval_arrays(validation)
+        return super().fit(data, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
+        """Reports every loss term on `x` without updating any weights.
+
+        Noise comes from a separate evaluation seed generator, so running
+        `evaluate()` does not change the training noise stream.
+
+        Args:
+            x: Data as for `fit()`.
+            y: Not used; must be None.
+            batch_size: Batch size for array data.
+            **kwargs: Other `keras.Model.evaluate` arguments.
+
+        Returns:
+            Scalar or list, or a dict with `return_dict=True`.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is evaluated without targets. "
+                f"Received: y={data_checks.describe(y)}"
+            )
+        self._require_built("evaluate")
+        if _is_array(x):
+            x = self._check_eval_arrays(x)
+        return super().evaluate(x, batch_size=batch_size, **kwargs)
+
+    def _check_eval_arrays(self, x):
+        x = data_checks.to_numpy(x)
+        data_checks.check_numeric(x)
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with shape {tuple(x.shape)}."
+            )
+        return x
+
+    def _require_built(self, what):
+        if self._phase_variables is None:
+            raise ValueError(
+                f"{type(self).__name__} is not built yet: call fit() before "
+                f"{what}() so the data shape is known."
+            )
+
+    # --------------------------------------------------------- step helpers
+    def _prepare_step(self, data, seed_generator):
+        """Returns `(x, noise, batch_size)` for one step, in network units."""
+        x, noise = data_checks.split_batch(data)
+        x = self.data_scaler(x)
+        batch_size = keras.ops.shape(x)[0]
+        if noise is None:
+            noise = {
+                name: keras.random.normal(
+                    (batch_size,) + tuple(shape), seed=seed_generator
+                )
+                for name, shape in self.noise_shapes().items()
+            }
+        else:
+            noise = {k: keras.ops.cast(v, "float32") for k, v in noise.items()}
+        return x, noise, batch_size
+
+    def _phase_loss(self, phase, x, noise, training):
+        total, terms = phase.loss(x, noise, training=training)
+        if set(terms) != set(phase.terms):
+            raise ValueError(
+                f"Phase {phase.name!r} declared terms {sorted(phase.terms)} "
+                f"but its loss returned {sorted(terms)}."
+            )
+        logs = dict(terms)
+        logs[phase.total_name] = total
+        return total, logs
+
+    def _run_phases(self):
+        return [p for p in self.phases if p.name not in self._disabled_phases]
+
+    def _update_trackers(self, logs, batch_size):
+        for tracker in self._loss_trackers:
+            if tracker.name in logs:
+                tracker.update_state(
+                    logs[tracker.name], sample_weight=batch_size
+                )
+        return {t.name: t.result() for t in self._loss_trackers}
+
+    # --------------------------------------------------------- user methods
+    def call(self, z, training=False):
+        """Maps latent codes to samples in the user's units (float)."""
+        return self.data_scaler.inverse(self.generator(z, training=training))
+
+    def _latent_batch(self, n, seed):
+        n = check_positive_int("n", n)
+        rng = (
+            self._generate_rng if seed is None else np.random.default_rng(seed)
+        )
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n, seed=None, batch_size=256):
+        """Generates `n` samples in the data's range and dtype.
+
+        Args:
+            n: Number of samples.
+            seed: Seed of the latent batch (NumPy, so the same seed gives
+                the same codes on every backend). `None` continues the
+                model's own stream.
+            batch_size: Batch size of the generator calls.
+
+        Returns:
+            NumPy array of shape `(n, *data_shape)`.
+        """
+        self._require_built("generate")
+        return self.decode(self._latent_batch(n, seed), batch_size)
+
+    def decode(self, z, batch_size=256):
+        """Maps latent codes `(n, latent_dim)` to samples (NumPy)."""
+        self._require_built("decode")
+        z = self._check_latent(z)
+        y = self.generator.predict(z, batch_size=batch_size, verbose=0)
+        return self.data_scaler.to_user_numpy(y)
+
+    def _check_latent(self, z):
+        z = data_checks.to_numpy(z)
+        data_checks.check_numeric(z, "latent batch")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Latent codes must have shape (n, {self.latent_dim}). "
+                f"Received: shape={z.shape}"
+            )
+        return z.astype("float32")
+
+    def _to_network_units(self, x):
+        x = self._check_eval_arrays(x)
+        offset = keras.ops.convert_to_numpy(self.data_scaler.offset)
+        scale = keras.ops.convert_to_numpy(self.data_scaler.scale)
+        return ((x.astype("float32") - offset) / scale).astype("float32")
+
+    # --------------------------------------------------------- serialization
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "latent_dim": self.latent_dim,
+                "seed": self.seed,
+                "data_shape": self.data_shape,
+            }
+        )
+        if self.data_scaler is not None:
+            config["data_scaler"] = keras.saving.serialize_keras_object(
+                self.data_scaler
+            )
+            for name in self.network_names:
+                config[name] = keras.saving.serialize_keras_object(
+                    getattr(self, name)
+                )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        scaler = config.pop("data_scaler", None)
+        data_shape = config.pop("data_shape", None)
+        for name in cls.network_names:
+            if config.get(name) is not None:
+                config[name] = keras.saving.deserialize_keras_object(
+                    config[name]
+                )
+        model = cls(**config)
+        if scaler is not None:
+            model.data_scaler = keras.saving.deserialize_keras_object(scaler)
+            model.build_for(data_shape)
+        return model
+
+
+def _is_array(x):
+    return isinstance(x, (np.ndarray, list)) or (
+        hasattr(x, "shape")
+        and hasattr(x, "dtype")
+        and hasattr(x, "__len__")
+        and not hasattr(x, "as_numpy_iterator")
+    )

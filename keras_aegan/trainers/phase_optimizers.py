@@ -1,0 +1,84 @@
+"""The optimizer Keras sees: a holder for the phase optimizers."""
+
+import keras
+
+
+class PhaseOptimizers(keras.optimizers.Optimizer):
+    """Holds one optimizer per phase and exposes all of their state.
+
+    Keras's `fit()` treats `model.optimizer` as the single owner of optimizer
+    state: the JAX trainer threads exactly `model.optimizer.variables`
+    through the compiled step, `BackupAndRestore` builds it, and the
+    TensorBoard callback reads its `iterations` and the learning rate of
+    each entry of `optimizers`. This holder makes those work for a step that
+    uses several optimizers. It never applies gradients itself; each phase
+    optimizer is saved and loaded on its own (under the model attribute that
+    holds it), so the holder saves nothing.
+
+    Args:
+        optimizers: Dict mapping a phase optimizer's name to a built or
+            unbuilt `keras.optimizers.Optimizer`.
+        name: Name of the holder.
+    """
+
+    def __init__(self, optimizers, name="phase_optimizers"):
+        super().__init__(learning_rate=0.0, name=name)
+        self._named = dict(optimizers)
+
+    @property
+    def optimizers(self):
+        """The phase optimizers, in phase order."""
+        return list(self._named.values())
+
+    @property
+    def named_optimizers(self):
+        """Dict mapping optimizer names to the phase optimizers."""
+        return dict(self._named)
+
+    @property
+    def variables(self):
+        return [v for opt in self._named.values() for v in opt.variables]
+
+    @property
+    def iterations(self):
+        # All phase optimizers advance once per train step; the first one's
+        # counter is the step counter callbacks expect.
+        return self.optimizers[0].iterations
+
+    @property
+    def built(self):
+        return all(opt.built for opt in self._named.values())
+
+    @built.setter
+    def built(self, value):
+        # The base class sets `built` in its constructor; the holder's state
+        # is derived from its optimizers.
+        pass
+
+    def build(self, variables):
+        raise RuntimeError(
+            "PhaseOptimizers is built phase by phase by the model's "
+            "compile(); it cannot be built on a flat variable list. "
+            f"Received {len(variables)} variables."
+        )
+
+    def apply(self, grads, trainable_variables=None):
+        raise RuntimeError(
+            "PhaseOptimizers does not apply gradients; each phase applies "
+            "its own optimizer."
+        )
+
+    def save_own_variables(self, store):
+        pass
+
+    def load_own_variables(self, store):
+        pass
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "optimizers": {
+                k: keras.saving.serialize_keras_object(v)
+                for k, v in self._named.items()
+            },
+        }
