@@ -83,6 +83,7 @@ class AdversarialTrainer(PhaseStep, keras.Model):
         self._disabled_phases = ()
         object.__setattr__(self, "_phase_cache", None)
         object.__setattr__(self, "_phase_variables", None)
+        object.__setattr__(self, "_frozen_state", None)
 
     # ----------------------------------------------------------------- hooks
     def build_networks(self, data_shape):
@@ -319,7 +320,16 @@ class AdversarialTrainer(PhaseStep, keras.Model):
                     f"(networks {phase.networks})."
                 )
             variables[phase.name] = phase_vars
+        frozen = {}
+        for phase in self.phases:
+            frozen[phase.name] = [
+                v
+                for net_name in self.network_names
+                if net_name not in phase.networks
+                for v in getattr(self, net_name).non_trainable_variables
+            ]
         object.__setattr__(self, "_phase_variables", variables)
+        object.__setattr__(self, "_frozen_state", frozen)
         self.built = True
         if self.compiled:
             self._build_optimizers()
@@ -472,6 +482,16 @@ class AdversarialTrainer(PhaseStep, keras.Model):
         else:
             noise = {k: keras.ops.cast(v, "float32") for k, v in noise.items()}
         return x, noise, batch_size
+
+    def frozen_state(self, phase):
+        """Non-trainable variables a phase must leave untouched.
+
+        These are the non-trainable variables (BatchNorm statistics) of
+        the networks the phase does not train: a phase may run them in
+        training mode (batch statistics), but their moving statistics only
+        move in the phase that trains them.
+        """
+        return self._frozen_state[phase.name]
 
     def _phase_loss(self, phase, x, noise, training):
         total, terms = phase.loss(x, noise, training=training)

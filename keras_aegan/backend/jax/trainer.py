@@ -47,6 +47,8 @@ class PhaseStep:
                 local,
                 lambda: self._phase_loss(phase, x, noise, training=True),
             )
+            for v in self.frozen_state(phase):
+                changed.pop(id(v))
             return total, (logs, changed)
 
         phase_values = [values[id(v)] for v in variables]

@@ -9,7 +9,8 @@ class PhaseStep:
     Keras wraps `train_step` in `tf.function` (with XLA when
     `jit_compile=True`); the Python loop over phases is unrolled at trace
     time. Each phase records its loss on a fresh tape and differentiates
-    with respect to its own variables only.
+    with respect to its own variables only; the non-trainable state of the
+    networks it does not train is restored after its forward pass.
     """
 
     def train_step(self, data):
@@ -17,10 +18,14 @@ class PhaseStep:
         logs = {}
         for phase in self._run_phases():
             variables = self.phase_variables(phase.name)
+            frozen = self.frozen_state(phase)
+            saved = [tf.identity(v.value) for v in frozen]
             with tf.GradientTape() as tape:
                 total, phase_logs = self._phase_loss(
                     phase, x, noise, training=True
                 )
+            for v, value in zip(frozen, saved):
+                v.assign(value)
             grads = tape.gradient(total, variables)
             getattr(self, phase.optimizer).apply(grads, variables)
             logs.update(phase_logs)

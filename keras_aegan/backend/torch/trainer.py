@@ -9,7 +9,9 @@ class PhaseStep:
     Runs eagerly. `torch.autograd.grad` is asked for the gradients of the
     phase's own variables only, so the backward pass of the generator phase
     does not compute the discriminators' weight gradients (a plain
-    `backward()` would, and then throw them away).
+    `backward()` would, and then throw them away). The non-trainable state
+    of the networks a phase does not train is restored after its forward
+    pass.
     """
 
     def train_step(self, data):
@@ -17,7 +19,12 @@ class PhaseStep:
         logs = {}
         for phase in self._run_phases():
             variables = self.phase_variables(phase.name)
+            frozen = self.frozen_state(phase)
+            saved = [v.value.detach().clone() for v in frozen]
             total, phase_logs = self._phase_loss(phase, x, noise, training=True)
+            with torch.no_grad():
+                for v, value in zip(frozen, saved):
+                    v.assign(value)
             values = [v.value for v in variables]
             grads = torch.autograd.grad(total, values, allow_unused=True)
             grads = [

@@ -1,0 +1,169 @@
+"""Command line: `keras-aegan train` and `keras-aegan sample`."""
+
+import argparse
+import datetime
+import importlib.util
+import os
+import sys
+
+DATASETS = ("digits", "ring", "grid")
+
+
+def _load_data(name, limit, seed):
+    from keras_aegan import datasets
+
+    if name == "digits":
+        (x, _), (x_test, _) = datasets.load_digits()
+    elif name == "ring":
+        x = datasets.make_ring(10000, seed=seed)
+        x_test = datasets.make_ring(2500, seed=seed + 1)
+    else:
+        x = datasets.make_grid(10000, seed=seed)
+        x_test = datasets.make_grid(2500, seed=seed + 1)
+    if limit:
+        x = x[:limit]
+    return x, x_test
+
+
+def _tensorboard_available():
+    return all(
+        importlib.util.find_spec(m) is not None
+        for m in ("tensorflow", "tensorboard")
+    )
+
+
+def train(args):
+    """Trains an AEGAN and writes samples, a TensorBoard log and the model."""
+    import keras
+
+    import keras_aegan
+
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
+    name = args.name or datetime.datetime.now().strftime(
+        f"aegan-{args.data}-%Y%m%d-%H%M%S"
+    )
+    run_dir = os.path.join(args.run_dir, name)
+    samples_dir = os.path.join(run_dir, "samples")
+    log_dir = os.path.join(run_dir, "logs")
+    model_path = os.path.join(run_dir, "model.keras")
+    os.makedirs(run_dir, exist_ok=True)
+
+    x, x_test = _load_data(args.data, args.limit, args.seed or 0)
+    model = keras_aegan.AEGAN(
+        latent_dim=args.latent_dim, width=args.width, seed=args.seed
+    )
+    callbacks = [
+        keras_aegan.callbacks.SampleGrid(
+            samples_dir,
+            every=args.every,
+            num_samples=64 if args.data == "digits" else 2500,
+            reference_data=x_test,
+        )
+    ]
+    if _tensorboard_available():
+        callbacks.append(keras.callbacks.TensorBoard(log_dir))
+    else:
+        log_dir = None
+        print(
+            "TensorBoard log skipped: it needs TensorFlow and TensorBoard "
+            "installed (pip install 'keras-aegan[tensorflow]').",
+            file=sys.stderr,
+        )
+    print(
+        f"Training AEGAN on {args.data} ({len(x)} samples) with the "
+        f"{keras.backend.backend()} backend for {args.epochs} epochs."
+    )
+    model.fit(
+        x,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        callbacks=callbacks,
+        verbose=args.verbose,
+    )
+    model.save(model_path)
+    print(f"Samples:     {samples_dir}")
+    if log_dir:
+        print(f"TensorBoard: {log_dir}  (tensorboard --logdir {log_dir})")
+    print(f"Model:       {model_path}")
+    return 0
+
+
+def sample(args):
+    """Loads a saved model and writes a grid of generated samples."""
+    import keras
+
+    import keras_aegan  # noqa: F401  (registers the classes for loading)
+    from keras_aegan.utils.images import save_png
+    from keras_aegan.utils.images import scatter_png
+    from keras_aegan.utils.images import tile_images
+    from keras_aegan.utils.images import to_unit_range
+
+    if not os.path.isfile(args.model):
+        raise SystemExit(f"No such model file: {args.model}")
+    model = keras.saving.load_model(args.model)
+    samples = model.generate(args.n, seed=args.seed)
+    if model.data_kind == "image":
+        save_png(args.output, tile_images(to_unit_range(samples)))
+    elif samples.shape[-1] == 2:
+        scatter_png(args.output, samples)
+    else:
+        raise SystemExit(
+            "Only image and 2-D vector models can be drawn. Received a "
+            f"model of data shape {model.data_shape}."
+        )
+    print(f"Wrote {args.n} samples to {args.output}")
+    return 0
+
+
+def _positive(value):
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return number
+
+
+def build_parser():
+    """The argument parser of `keras-aegan`."""
+    parser = argparse.ArgumentParser(
+        prog="keras-aegan",
+        description="Train and sample autoencoding GANs (Keras 3). The "
+        "backend is chosen with KERAS_BACKEND=tensorflow|torch|jax.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("train", help="train an AEGAN")
+    p.add_argument("--data", choices=DATASETS, default="digits")
+    p.add_argument("--epochs", type=_positive, default=30)
+    p.add_argument("--batch-size", type=_positive, default=64)
+    p.add_argument("--latent-dim", type=_positive, default=None)
+    p.add_argument("--width", type=_positive, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--limit", type=_positive, default=None, help="use N samples"
+    )
+    p.add_argument(
+        "--every", type=_positive, default=5, help="sample grid interval"
+    )
+    p.add_argument("--run-dir", default="runs")
+    p.add_argument("--name", default=None, help="run name (default: time)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    p.set_defaults(func=train)
+
+    p = commands.add_parser("sample", help="write samples of a saved model")
+    p.add_argument("model", help="path of a .keras file")
+    p.add_argument("--n", type=_positive, default=64)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--output", default="samples.png")
+    p.set_defaults(func=sample)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `keras-aegan` console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
