@@ -1,5 +1,6 @@
 """Backend-agnostic Keras layers."""
 
 from keras_aegan.layers.data_scaler import DataScaler
+from keras_aegan.layers.noise_seeds import NoiseSeeds
 
-__all__ = ["DataScaler"]
+__all__ = ["DataScaler", "NoiseSeeds"]

@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_aegan.backend import PhaseStep
 from keras_aegan.layers.data_scaler import DataScaler
+from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
 
@@ -70,10 +71,7 @@ class AdversarialTrainer(PhaseStep, keras.Model):
                 )
             seed = int(seed)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.eval_seed_generator = keras.random.SeedGenerator(
-            None if seed is None else seed + 1
-        )
+        self.noise_seeds = NoiseSeeds(seed, name="noise_seeds")
         self.data_shape = None
         self.data_scaler = None
         self.reference_batch = None
@@ -143,6 +141,16 @@ class AdversarialTrainer(PhaseStep, keras.Model):
         if self.data_scaler is None:
             return None
         return self.data_scaler.kind
+
+    @property
+    def seed_generator(self):
+        """The `SeedGenerator` of the training noise."""
+        return self.noise_seeds.training_stream
+
+    @property
+    def eval_seed_generator(self):
+        """The `SeedGenerator` of `evaluate()`'s noise."""
+        return self.noise_seeds.evaluation_stream
 
     @property
     def metrics(self):
