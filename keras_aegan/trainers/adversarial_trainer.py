@@ -362,11 +362,7 @@ class AdversarialTrainer(PhaseStep, keras.Model):
             arrays, noise = data_checks.split_batch(x)
             arrays = data_checks.to_numpy(arrays)
             spec = data_checks.inspect_array(arrays)
-            if noise is not None:
-                self._check_noise(noise, len(arrays))
-                data = {"x": arrays, "noise": noise}
-            else:
-                data = arrays
+            data = arrays if noise is None else {"x": arrays, "noise": noise}
         else:
             batches, data = data_checks.peek_batches(x, ADAPT_BATCHES)
             spec = data_checks.inspect_batches(batches)
@@ -377,6 +373,8 @@ class AdversarialTrainer(PhaseStep, keras.Model):
                 f"This model was built for samples of shape {self.data_shape}"
                 f". Received data with sample shape {spec.sample_shape}."
             )
+        if isinstance(data, dict):
+            self._check_noise(data["noise"], len(data["x"]))
         if self.reference_batch is None:
             self.reference_batch = spec.reference
         if not self.compiled:
