@@ -208,13 +208,20 @@ def peek_batches(data, max_batches):
         iterator = iter(data)
     raw = list(itertools.islice(iterator, max_batches))
     if iterator is data:
-        data = itertools.chain(raw, data)
+        data = _replay(raw, data)
     batches = [to_numpy(split_batch(b)[0]) for b in raw]
     if not batches:
         raise ValueError(
             f"The training data yielded no batches. Received: {describe(data)}"
         )
     return batches, data
+
+
+def _replay(first, rest):
+    # A real generator (not itertools.chain): Keras picks its data adapter
+    # by type.
+    yield from first
+    yield from rest
 
 
 def inspect_batches(batches):
