@@ -9,6 +9,12 @@ import keras_aegan
 BACKEND = keras.backend.backend()
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same initial weights on its backend."""
+    keras.utils.set_random_seed(0)
+
+
 @pytest.fixture(scope="session")
 def digits():
     """The built-in digits: ((x_train, y_train), (x_test, y_test))."""

@@ -19,10 +19,11 @@ def test_digits_reconstruction_improves(digits):
     model = small_aegan()
     model.fit(x, epochs=0, verbose=0)  # builds; no step taken
     before = _reconstruction_error(model, x_test)
-    history = model.fit(x, epochs=3, batch_size=64, verbose=0)
+    history = model.fit(x, epochs=6, batch_size=64, verbose=0)
     after = _reconstruction_error(model, x_test)
     assert_all_finite(history)
-    # Held-out L1 error in [0, 1] pixel units after 69 steps.
+    # Held-out L1 error in [0, 1] pixel units after 138 steps; an untrained
+    # model scores about 0.34 (grey output on mostly black digits).
     assert after < before, (before, after)
     assert (
         history.history["reconstruction_x"][-1]

@@ -7,6 +7,11 @@ from keras import layers
 
 MIN_IMAGE_SIZE = 8
 MAX_IMAGE_SIZE = 128
+# PyTorch's default (0.1 there, 1 - 0.1 here), used by the reference
+# DCGAN/AEGAN code. Keras's 0.99 leaves the moving statistics far from the
+# batch statistics for the first few hundred steps, so inference-mode
+# samples and reconstructions lag behind training.
+BN_MOMENTUM = 0.9
 
 
 def check_image_shape(image_shape):
@@ -87,7 +92,7 @@ def image_generator(latent_dim, image_shape, width=32):
         start_h * start_w * _channels(width, 0, stages), use_bias=False
     )(z)
     h = layers.Reshape((start_h, start_w, _channels(width, 0, stages)))(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
     h = layers.ReLU()(h)
     for stage in range(1, stages + 1):
         h = layers.Conv2DTranspose(
@@ -97,7 +102,7 @@ def image_generator(latent_dim, image_shape, width=32):
             padding="same",
             use_bias=False,
         )(h)
-        h = layers.BatchNormalization()(h)
+        h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
         h = layers.ReLU()(h)
     x = layers.Conv2D(image_shape[-1], 3, padding="same")(h)
     x = layers.Activation("tanh")(x)
@@ -114,7 +119,7 @@ def _conv_trunk(image_shape, width):
             channels, 4, strides=2, padding="same", use_bias=stage == 0
         )(h)
         if stage > 0:
-            h = layers.BatchNormalization()(h)
+            h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
         h = layers.LeakyReLU(negative_slope=0.2)(h)
     return x, layers.Flatten()(h)
 
