@@ -43,7 +43,7 @@ def train(args):
     name = args.name or datetime.datetime.now().strftime(
         f"aegan-{args.data}-%Y%m%d-%H%M%S"
     )
-    run_dir = os.path.join(args.run_dir, name)
+    run_dir = os.path.abspath(os.path.join(args.run_dir, name))
     samples_dir = os.path.join(run_dir, "samples")
     log_dir = os.path.join(run_dir, "logs")
     model_path = os.path.join(run_dir, "model.keras")

@@ -1,0 +1,99 @@
+"""The main job, run end to end as a real subprocess on this backend."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import keras_aegan
+
+
+def _run(args, tmp_path):
+    env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
+    return subprocess.run(
+        [sys.executable, "-m", "keras_aegan.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("cli")
+    result = _run(
+        [
+            "train",
+            "--epochs", "2",
+            "--every", "1",
+            "--limit", "128",
+            "--width", "4",
+            "--name", "tiny",
+            "--verbose", "2",
+        ],
+        tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp_path / "runs" / "tiny", result
+
+
+def test_train_writes_samples_log_and_model(trained_run):
+    run_dir, result = trained_run
+    samples = sorted(os.listdir(run_dir / "samples"))
+    assert samples == [
+        "reconstructions_epoch_0001.png",
+        "reconstructions_epoch_0002.png",
+        "samples_epoch_0001.png",
+        "samples_epoch_0002.png",
+    ]
+    events = [
+        f
+        for _, _, files in os.walk(run_dir / "logs")
+        for f in files
+        if f.startswith("events.out.tfevents")
+    ]
+    assert events, "no TensorBoard event file"
+    assert str(run_dir / "model.keras") in result.stdout
+    assert "Samples:" in result.stdout and "TensorBoard:" in result.stdout
+    # The progress output shows the loss terms.
+    assert "generator_loss" in result.stdout
+
+
+def test_saved_model_loads_and_generates(trained_run):
+    run_dir, _ = trained_run
+    model = keras.saving.load_model(run_dir / "model.keras")
+    assert isinstance(model, keras_aegan.AEGAN)
+    assert int(model.generator_optimizer.iterations) == 4  # 2 x 128 / 64
+    images = model.generate(3, seed=0)
+    assert images.shape == (3, 16, 16, 1)
+    assert images.dtype == np.float32 and images.min() >= 0
+
+
+def test_sample_command(trained_run, tmp_path):
+    run_dir, _ = trained_run
+    out = tmp_path / "grid.png"
+    result = _run(
+        ["sample", str(run_dir / "model.keras"), "--n", "9", "--output",
+         str(out)],
+        tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    from PIL import Image
+
+    with Image.open(out) as image:
+        # 3 x 3 tiles of 16 px with 1 px padding between tiles.
+        assert image.size == (3 * 16 + 2, 3 * 16 + 2)
+
+
+def test_bad_cli_arguments_fail_clearly(tmp_path):
+    result = _run(["train", "--epochs", "0"], tmp_path)
+    assert result.returncode == 2
+    assert "must be positive, got 0" in result.stderr
+    result = _run(["sample", "missing.keras"], tmp_path)
+    assert result.returncode != 0
+    assert "No such model file: missing.keras" in result.stderr
