@@ -597,12 +597,16 @@ class AdversarialTrainer(PhaseStep, keras.Model):
         config = dict(config)
         scaler = config.pop("data_scaler", None)
         data_shape = config.pop("data_shape", None)
-        for name in cls.network_names:
-            if config.get(name) is not None:
-                config[name] = keras.saving.deserialize_keras_object(
-                    config[name]
-                )
+        nets = {
+            name: config.pop(name)
+            for name in cls.network_names
+            if config.get(name) is not None
+        }
         model = cls(**config)
+        # Networks are set as attributes, so subclasses need not take them
+        # as constructor arguments.
+        for name, net in nets.items():
+            setattr(model, name, keras.saving.deserialize_keras_object(net))
         if scaler is not None:
             model.data_scaler = keras.saving.deserialize_keras_object(scaler)
             model.build_for(data_shape)

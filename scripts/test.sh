@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sets up the test environment (a virtualenv in .venv, pinned CPU builds)
+# and runs lint plus the whole suite once per Keras backend, each in its own
+# process (KERAS_BACKEND is read when Keras is imported).
+#
+# Usage: bash scripts/test.sh [extra pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# requirements/test.txt pins the CPU build of torch and the exact versions
+# CI uses; the package's own dependency ranges must admit them.
+"$VENV/bin/python" -m pip install -q -r requirements/test.txt -e ".[all,test]"
+
+echo "=== ruff ==="
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+
+reports="$(mktemp -d)"
+status=0
+for backend in tensorflow jax torch; do
+  echo "=== KERAS_BACKEND=$backend ==="
+  KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
+    -p no:cacheprovider --junitxml="$reports/$backend.xml" "$@" \
+    || status=1
+done
+
+"$VENV/bin/python" - "$reports" <<'PY'
+import glob
+import sys
+import xml.etree.ElementTree as ET
+
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for path in sorted(glob.glob(f"{sys.argv[1]}/*.xml")):
+    root = ET.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    counts = {k: int(suite.get(k, 0)) for k in totals}
+    for k in totals:
+        totals[k] += counts[k]
+    backend = path.rsplit("/", 1)[-1][:-4]
+    failed = counts["failures"] + counts["errors"]
+    passed = counts["tests"] - failed - counts["skipped"]
+    print(f"{backend}: {passed} passed, {failed} failed, "
+          f"{counts['skipped']} skipped")
+failed = totals["failures"] + totals["errors"]
+passed = totals["tests"] - failed - totals["skipped"]
+print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+PY
+exit "$status"
