@@ -11,12 +11,8 @@ from keras_aegan.losses import mean_absolute_error
 from keras_aegan.losses import mean_squared_error
 from keras_aegan.losses import sigmoid_cross_entropy
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.adversarial_trainer import check_positive_int
+from keras_aegan.trainers.data_checks import check_positive_int
 from keras_aegan.trainers.phase import Phase
-
-DEFAULT_IMAGE_LATENT_DIM = 32
-DEFAULT_IMAGE_WIDTH = 32
-DEFAULT_VECTOR_UNITS = 128
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
@@ -107,7 +103,7 @@ class AEGAN(AdversarialTrainer):
                     f"{name}={net!r} of type {type(net).__name__}"
                 )
         if latent_dim is None and generator is not None:
-            latent_dim = _feature_size(generator, "input", "generator")
+            latent_dim = networks.input_size(generator, "generator")
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
         if width is not None:
             width = check_positive_int("width", width)
@@ -121,60 +117,32 @@ class AEGAN(AdversarialTrainer):
 
     # ------------------------------------------------------------- networks
     def build_networks(self, data_shape):
-        kind = "image" if len(data_shape) == 3 else "vector"
         if self.latent_dim is None:
-            self.latent_dim = (
-                DEFAULT_IMAGE_LATENT_DIM if kind == "image" else data_shape[-1]
-            )
+            self.latent_dim = networks.default_latent_dim(data_shape)
         z_dim = self.latent_dim
-        if kind == "image":
-            missing = [
-                n for n in self.network_names if getattr(self, n) is None
-            ]
-            if any(n != "latent_discriminator" for n in missing):
-                networks.check_image_shape(data_shape)
-            width = self.width or DEFAULT_IMAGE_WIDTH
-            builders = {
-                "generator": lambda: networks.image_generator(
-                    z_dim, data_shape, width
-                ),
-                "encoder": lambda: networks.image_encoder(
-                    data_shape, z_dim, width
-                ),
-                "image_discriminator": lambda: networks.image_discriminator(
-                    data_shape, width
-                ),
-            }
-        else:
-            features = data_shape[-1]
-            units = self.width or DEFAULT_VECTOR_UNITS
-            builders = {
-                "generator": lambda: networks.vector_generator(
-                    z_dim, features, units
-                ),
-                "encoder": lambda: networks.vector_encoder(
-                    features, z_dim, units
-                ),
-                "image_discriminator": lambda: networks.vector_discriminator(
-                    features, units, name="image_discriminator"
-                ),
-            }
-        builders["latent_discriminator"] = lambda: (
-            networks.vector_discriminator(
-                z_dim,
-                self.width if kind == "vector" and self.width else 128,
-                name="latent_discriminator",
-            )
-        )
-        for name, build in builders.items():
+        roles = {
+            "generator": "generator",
+            "encoder": "encoder",
+            "image_discriminator": "data_discriminator",
+            "latent_discriminator": "latent_discriminator",
+        }
+        for name, role in roles.items():
             if getattr(self, name) is None:
-                setattr(self, name, build())
-        _check_network(self.generator, "generator", (z_dim,), data_shape)
-        _check_network(self.encoder, "encoder", data_shape, (z_dim,))
-        _check_network(
+                setattr(
+                    self,
+                    name,
+                    networks.default_network(
+                        role, data_shape, z_dim, self.width, name=name
+                    ),
+                )
+        networks.check_network(
+            self.generator, "generator", (z_dim,), data_shape
+        )
+        networks.check_network(self.encoder, "encoder", data_shape, (z_dim,))
+        networks.check_network(
             self.image_discriminator, "image_discriminator", data_shape, (1,)
         )
-        _check_network(
+        networks.check_network(
             self.latent_discriminator, "latent_discriminator", (z_dim,), (1,)
         )
 
@@ -424,35 +392,3 @@ class AEGAN(AdversarialTrainer):
         config = super().get_config()
         config["width"] = self.width
         return config
-
-
-def _feature_size(net, which, name):
-    shape = getattr(net, f"{which}_shape", None)
-    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
-        raise ValueError(
-            f"Could not read the {which} size of `{name}`: pass latent_dim "
-            f"explicitly. Received {which} shape: {shape}"
-        )
-    return int(shape[1])
-
-
-def _check_network(net, name, in_shape, out_shape):
-    try:
-        spec = net.compute_output_spec(
-            keras.KerasTensor((2,) + tuple(in_shape), dtype="float32")
-        )
-    except Exception as e:
-        raise ValueError(
-            f"`{name}` could not be applied to inputs of shape "
-            f"(batch, {', '.join(map(str, in_shape))}): {e}"
-        ) from e
-    got = tuple(spec.shape[1:]) if hasattr(spec, "shape") else None
-    if got != tuple(out_shape):
-        raise ValueError(
-            f"`{name}` must map inputs of shape (batch, "
-            f"{', '.join(map(str, in_shape))}) to outputs of shape (batch, "
-            f"{', '.join(map(str, out_shape))}). Received a network with "
-            f"output shape {spec.shape if hasattr(spec, 'shape') else spec}."
-        )
-    if not getattr(net, "built", False):
-        net.build((None,) + tuple(in_shape))

@@ -4,6 +4,10 @@ from keras_aegan.networks.conv import check_image_shape
 from keras_aegan.networks.conv import image_discriminator
 from keras_aegan.networks.conv import image_encoder
 from keras_aegan.networks.conv import image_generator
+from keras_aegan.networks.defaults import check_network
+from keras_aegan.networks.defaults import default_latent_dim
+from keras_aegan.networks.defaults import default_network
+from keras_aegan.networks.defaults import input_size
 from keras_aegan.networks.mlp import build_mlp
 from keras_aegan.networks.mlp import vector_discriminator
 from keras_aegan.networks.mlp import vector_encoder
@@ -12,9 +16,13 @@ from keras_aegan.networks.mlp import vector_generator
 __all__ = [
     "build_mlp",
     "check_image_shape",
+    "check_network",
+    "default_latent_dim",
+    "default_network",
     "image_discriminator",
     "image_encoder",
     "image_generator",
+    "input_size",
     "vector_discriminator",
     "vector_encoder",
     "vector_generator",

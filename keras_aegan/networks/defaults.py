@@ -1,0 +1,164 @@
+"""Default networks by role, and shape checks for user networks."""
+
+import keras
+
+from keras_aegan.networks.conv import check_image_shape
+from keras_aegan.networks.conv import image_discriminator
+from keras_aegan.networks.conv import image_encoder
+from keras_aegan.networks.conv import image_generator
+from keras_aegan.networks.mlp import vector_discriminator
+from keras_aegan.networks.mlp import vector_encoder
+from keras_aegan.networks.mlp import vector_generator
+
+DEFAULT_IMAGE_WIDTH = 32
+DEFAULT_VECTOR_UNITS = 128
+DEFAULT_IMAGE_LATENT_DIM = 32
+ROLES = ("generator", "encoder", "data_discriminator", "latent_discriminator")
+
+
+def default_latent_dim(data_shape):
+    """32 for images; the number of features for vectors.
+
+    A code as wide as 2-D data keeps E(x) able to fill the prior, which
+    the latent discriminator asks of it.
+
+    Args:
+        data_shape: Shape of one sample.
+
+    Returns:
+        An int.
+
+    Example:
+
+    ```python
+    default_latent_dim((2,))  # 2
+    ```
+    """
+    return DEFAULT_IMAGE_LATENT_DIM if len(data_shape) == 3 else data_shape[-1]
+
+
+def default_network(role, data_shape, latent_dim, width=None, name=None):
+    """Builds the default network of a role for a data shape.
+
+    Images `(H, W, C)` get DCGAN-style conv nets (`width`: channels of the
+    highest-resolution block, default 32); vectors `(features,)` get MLPs
+    with 3 hidden layers (`width`: units, default 128). The latent
+    discriminator is always an MLP (128 units unless `width` is given for
+    vector data).
+
+    Args:
+        role: One of `"generator"`, `"encoder"`, `"data_discriminator"`,
+            `"latent_discriminator"`.
+        data_shape: Shape of one sample.
+        latent_dim: Size of the code.
+        width: Width of the network, or None for the default.
+        name: Name of the returned model (default: the role; the data
+            discriminator is named `"image_discriminator"`).
+
+    Returns:
+        A `keras.Model`.
+
+    Example:
+
+    ```python
+    g = default_network("generator", (16, 16, 1), latent_dim=32)
+    ```
+    """
+    if role not in ROLES:
+        raise ValueError(f"`role` must be one of {ROLES}. Received: {role!r}")
+    image = len(data_shape) == 3
+    if role == "latent_discriminator":
+        units = width if (width and not image) else DEFAULT_VECTOR_UNITS
+        return vector_discriminator(
+            latent_dim, units, name=name or "latent_discriminator"
+        )
+    name = name or (
+        "image_discriminator" if role == "data_discriminator" else role
+    )
+    if image:
+        data_shape = check_image_shape(data_shape)
+        width = width or DEFAULT_IMAGE_WIDTH
+        if role == "generator":
+            net = image_generator(latent_dim, data_shape, width)
+        elif role == "encoder":
+            net = image_encoder(data_shape, latent_dim, width)
+        else:
+            net = image_discriminator(data_shape, width)
+    else:
+        features = data_shape[-1]
+        width = width or DEFAULT_VECTOR_UNITS
+        if role == "generator":
+            net = vector_generator(latent_dim, features, width)
+        elif role == "encoder":
+            net = vector_encoder(features, latent_dim, width)
+        else:
+            net = vector_discriminator(features, width)
+    net.name = name
+    return net
+
+
+def input_size(net, name):
+    """The size of a network's flat input, e.g. a generator's code size.
+
+    Args:
+        net: A built Keras model with input shape `(batch, size)`.
+        name: The network's role, for the error message.
+
+    Returns:
+        An int.
+
+    Example:
+
+    ```python
+    input_size(generator, "generator")
+    ```
+    """
+    shape = getattr(net, "input_shape", None)
+    if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"Could not read the input size of `{name}`: pass latent_dim "
+            f"explicitly. Received input shape: {shape}"
+        )
+    return int(shape[1])
+
+
+def check_network(net, name, in_shape, out_shape):
+    """Checks that `net` maps `(batch, *in_shape)` to `(batch, *out_shape)`.
+
+    Builds the network if it is not built yet.
+
+    Args:
+        net: A Keras layer or model.
+        name: Its role, for error messages.
+        in_shape: Expected input shape without the batch axis.
+        out_shape: Expected output shape without the batch axis.
+
+    Raises:
+        ValueError: naming the network, the expected and received shapes.
+
+    Example:
+
+    ```python
+    check_network(encoder, "encoder", (16, 16, 1), (32,))
+    ```
+    """
+    dims = ", ".join(map(str, in_shape))
+    try:
+        spec = net.compute_output_spec(
+            keras.KerasTensor((2,) + tuple(in_shape), dtype="float32")
+        )
+    except Exception as e:
+        raise ValueError(
+            f"`{name}` could not be applied to inputs of shape "
+            f"(batch, {dims}): {e}"
+        ) from e
+    got = tuple(spec.shape[1:]) if hasattr(spec, "shape") else None
+    if got != tuple(out_shape):
+        raise ValueError(
+            f"`{name}` must map inputs of shape (batch, {dims}) to outputs "
+            f"of shape (batch, {', '.join(map(str, out_shape))}). Received "
+            f"a network with output shape "
+            f"{spec.shape if hasattr(spec, 'shape') else spec}."
+        )
+    if not getattr(net, "built", False):
+        net.build((None,) + tuple(in_shape))

@@ -1,0 +1,200 @@
+"""The data side of the trainer: fit/evaluate inputs and the NumPy API."""
+
+import keras
+import numpy as np
+
+from keras_aegan.trainers import data_checks
+from keras_aegan.trainers.data_checks import check_positive_int
+
+# Batches read from a non-array dataset to infer shape, range and statistics.
+ADAPT_BATCHES = 32
+
+
+class DataInterface:
+    """Validates and adapts data for `fit()`; host-side sampling methods.
+
+    Mixed into `AdversarialTrainer` before `keras.Model`, so `fit()` and
+    `evaluate()` check the data, build the model on first use and then
+    call Keras's own. The NumPy methods (`generate`, `decode`) run the
+    networks' `predict()` and map results back to the user's units.
+    """
+
+    # -------------------------------------------------------------- fitting
+    def _prepare_fit_data(self, x):
+        """Validates `x`, builds the model on first use, returns fit data."""
+        if x is None:
+            raise ValueError("fit() needs training data. Received: x=None")
+        data = x
+        if isinstance(x, dict) or _is_array(x):
+            arrays, noise = data_checks.split_batch(x)
+            arrays = data_checks.to_numpy(arrays)
+            spec = data_checks.inspect_array(arrays)
+            data = arrays if noise is None else {"x": arrays, "noise": noise}
+        else:
+            batches, data = data_checks.peek_batches(x, ADAPT_BATCHES)
+            spec = data_checks.inspect_batches(batches)
+        if self.data_scaler is None:
+            self.build_for(spec.sample_shape, spec)
+        elif spec.sample_shape != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with sample shape {spec.sample_shape}."
+            )
+        if isinstance(data, dict):
+            self._check_noise(data["noise"], len(data["x"]))
+        if self.reference_batch is None:
+            self.reference_batch = spec.reference
+        if not self.compiled:
+            self.compile()
+        return data
+
+    def _check_noise(self, noise, n):
+        shapes = self.noise_shapes()
+        if not isinstance(noise, dict) or set(noise) != set(shapes):
+            raise ValueError(
+                f"Explicit noise must be a dict with keys {sorted(shapes)}. "
+                f"Received: {data_checks.describe(noise)}"
+            )
+        for key, shape in shapes.items():
+            value = np.asarray(noise[key])
+            if value.shape != (n,) + tuple(shape):
+                raise ValueError(
+                    f"Noise {key!r} must have shape {(n,) + tuple(shape)}. "
+                    f"Received: shape={value.shape}"
+                )
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """Trains the model; see `keras.Model.fit`.
+
+        Args:
+            x: Training data: a NumPy array (images `(N, H, W, C)` or
+                vectors `(N, features)`), a dict `{"x": x, "noise": noise}`
+                with explicit per-sample noise, a `tf.data.Dataset`, a
+                `keras.utils.PyDataset`, a torch `DataLoader` or a Python
+                generator yielding such batches. Labels in `(x, y)`
+                batches are ignored.
+            y: Not used: adversarial training has no targets. Passing it
+                raises a `ValueError`.
+            batch_size: Batch size for array data.
+            epochs: Number of epochs.
+            **kwargs: Other `keras.Model.fit` arguments (callbacks,
+                validation_data, shuffle, verbose, ...).
+
+        Returns:
+            A `keras.callbacks.History` with every loss term and each
+            phase's total.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is trained without targets; pass "
+                f"only x. Received: y={data_checks.describe(y)}"
+            )
+        if batch_size is not None:
+            check_positive_int("batch_size", batch_size)
+        data = self._prepare_fit_data(x)
+        validation = kwargs.get("validation_data")
+        if validation is not None and _is_array(validation):
+            kwargs["validation_data"] = self._check_eval_arrays(validation)
+        return super().fit(data, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
+        """Reports every loss term on `x` without updating any weights.
+
+        Noise comes from a separate evaluation seed generator, so running
+        `evaluate()` does not change the training noise stream.
+
+        Args:
+            x: Data as for `fit()`.
+            y: Not used; must be None.
+            batch_size: Batch size for array data.
+            **kwargs: Other `keras.Model.evaluate` arguments.
+
+        Returns:
+            Scalar or list, or a dict with `return_dict=True`.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is evaluated without targets. "
+                f"Received: y={data_checks.describe(y)}"
+            )
+        self._require_built("evaluate")
+        if _is_array(x):
+            x = self._check_eval_arrays(x)
+        return super().evaluate(x, batch_size=batch_size, **kwargs)
+
+    def _check_eval_arrays(self, x):
+        x = data_checks.to_numpy(x)
+        data_checks.check_numeric(x)
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with shape {tuple(x.shape)}."
+            )
+        return x
+
+    def _require_built(self, what):
+        if self._phase_variables is None:
+            raise ValueError(
+                f"{type(self).__name__} is not built yet: call fit() before "
+                f"{what}() so the data shape is known."
+            )
+
+    # --------------------------------------------------------- user methods
+    def call(self, z, training=False):
+        """Maps latent codes to samples in the user's units (float)."""
+        return self.data_scaler.inverse(self.generator(z, training=training))
+
+    def _latent_batch(self, n, seed):
+        n = check_positive_int("n", n)
+        rng = (
+            self._generate_rng if seed is None else np.random.default_rng(seed)
+        )
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n, seed=None, batch_size=256):
+        """Generates `n` samples in the data's range and dtype.
+
+        Args:
+            n: Number of samples.
+            seed: Seed of the latent batch (NumPy, so the same seed gives
+                the same codes on every backend). `None` continues the
+                model's own stream.
+            batch_size: Batch size of the generator calls.
+
+        Returns:
+            NumPy array of shape `(n, *data_shape)`.
+        """
+        self._require_built("generate")
+        return self.decode(self._latent_batch(n, seed), batch_size)
+
+    def decode(self, z, batch_size=256):
+        """Maps latent codes `(n, latent_dim)` to samples (NumPy)."""
+        self._require_built("decode")
+        z = self._check_latent(z)
+        y = self.generator.predict(z, batch_size=batch_size, verbose=0)
+        return self.data_scaler.to_user_numpy(y)
+
+    def _check_latent(self, z):
+        z = data_checks.to_numpy(z)
+        data_checks.check_numeric(z, "latent batch")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Latent codes must have shape (n, {self.latent_dim}). "
+                f"Received: shape={z.shape}"
+            )
+        return z.astype("float32")
+
+    def _to_network_units(self, x):
+        x = self._check_eval_arrays(x)
+        offset = keras.ops.convert_to_numpy(self.data_scaler.offset)
+        scale = keras.ops.convert_to_numpy(self.data_scaler.scale)
+        return ((x.astype("float32") - offset) / scale).astype("float32")
+
+
+def _is_array(x):
+    return isinstance(x, (np.ndarray, list)) or (
+        hasattr(x, "shape")
+        and hasattr(x, "dtype")
+        and hasattr(x, "__len__")
+        and not hasattr(x, "as_numpy_iterator")
+    )
