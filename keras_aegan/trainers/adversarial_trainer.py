@@ -11,6 +11,8 @@ from keras_aegan.trainers.data_checks import check_positive_int
 from keras_aegan.trainers.data_interface import DataInterface
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
 
+NOISE_SOURCES = ("device", "host")
+
 
 class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
     """Base class of the models: a `fit()` whose step is a list of phases.
@@ -32,14 +34,26 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
         latent_dim: Size of the latent code.
         seed: Seed of the model's noise generator (and of `generate()` when
             it is called without a seed). `None` draws a random seed.
+        noise: Where training noise is drawn. `"device"` (default): inside
+            the compiled step from the model's `keras.random.SeedGenerator`
+            (fast, but each backend has its own random stream). `"host"`:
+            by a NumPy generator seeded with `seed`, which also shuffles
+            the data, so a whole `fit()` on NumPy arrays is reproducible
+            across backends up to floating-point differences.
         **kwargs: Passed to `keras.Model`.
     """
 
     #: Names of the networks (model attributes) a subclass defines.
     network_names = ()
 
-    def __init__(self, latent_dim, seed=None, **kwargs):
+    def __init__(self, latent_dim, seed=None, noise="device", **kwargs):
         super().__init__(**kwargs)
+        if noise not in NOISE_SOURCES:
+            raise ValueError(
+                f"`noise` must be one of {NOISE_SOURCES}. Received: "
+                f"noise={noise!r}"
+            )
+        self.noise = noise
         self.latent_dim = (
             None
             if latent_dim is None
@@ -62,6 +76,7 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
         self.data_scaler = None
         self.reference_batch = None
         self._generate_rng = np.random.default_rng(seed)
+        self._host_rng = np.random.default_rng(seed)
         self._loss_trackers = []
         self._aegan_compile_config = None
         self._disabled_phases = ()
@@ -394,6 +409,7 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
             {
                 "latent_dim": self.latent_dim,
                 "seed": self.seed,
+                "noise": self.noise,
                 "data_shape": self.data_shape,
             }
         )

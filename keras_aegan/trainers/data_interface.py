@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.data_checks import check_positive_int
+from keras_aegan.trainers.host_noise import HostNoiseBatches
 
 # Batches read from a non-array dataset to infer shape, range and statistics.
 ADAPT_BATCHES = 32
@@ -92,6 +93,22 @@ class DataInterface:
         if batch_size is not None:
             check_positive_int("batch_size", batch_size)
         data = self._prepare_fit_data(x)
+        if self.noise == "host" and not isinstance(data, dict):
+            if not isinstance(data, np.ndarray):
+                raise ValueError(
+                    "noise='host' draws the data order and the noise with "
+                    "NumPy and needs array data; pass a NumPy array, or "
+                    "feed noise explicitly as {'x': ..., 'noise': ...}. "
+                    f"Received: {data_checks.describe(x)}"
+                )
+            data = HostNoiseBatches(
+                data,
+                batch_size or 32,
+                kwargs.pop("shuffle", True),
+                self._host_rng,
+                self.noise_shapes(),
+            )
+            batch_size = None
         validation = kwargs.get("validation_data")
         if validation is not None and _is_array(validation):
             kwargs["validation_data"] = self._check_eval_arrays(validation)

@@ -1,0 +1,1 @@
+"""Tools for testing models across backends (parity harness)."""
