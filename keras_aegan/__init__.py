@@ -4,6 +4,7 @@ from keras_aegan import callbacks
 from keras_aegan import datasets
 from keras_aegan import layers
 from keras_aegan import losses
+from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
 from keras_aegan.trainers import AdversarialTrainer
@@ -19,5 +20,6 @@ __all__ = [
     "datasets",
     "layers",
     "losses",
+    "metrics",
     "networks",
 ]

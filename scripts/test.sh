@@ -26,9 +26,14 @@ status=0
 for backend in tensorflow jax torch; do
   echo "=== KERAS_BACKEND=$backend ==="
   KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
-    -p no:cacheprovider --junitxml="$reports/$backend.xml" "$@" \
-    || status=1
+    -p no:cacheprovider -m "not cross_backend" \
+    --junitxml="$reports/$backend.xml" "$@" || status=1
 done
+# Parity and checkpoint portability start one subprocess per backend
+# themselves, so they run once.
+echo "=== cross-backend (parity, portability) ==="
+KERAS_BACKEND=jax "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+  -m cross_backend --junitxml="$reports/cross_backend.xml" "$@" || status=1
 
 "$VENV/bin/python" - "$reports" <<'PY'
 import glob

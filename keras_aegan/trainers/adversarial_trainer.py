@@ -258,8 +258,13 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
 
     def compile_from_config(self, config):
         config = dict(config)
+        # `keras.optimizers.deserialize` resolves built-in optimizers by
+        # name. The generic deserializer would import the module recorded
+        # at save time, which on PyTorch is the torch-only subclass
+        # (keras.src.backend.torch.optimizers...), so a file saved under
+        # torch would not train under TensorFlow or JAX.
         optimizers = {
-            k: keras.saving.deserialize_keras_object(v)
+            k: keras.optimizers.deserialize(dict(v))
             for k, v in config.pop("optimizers").items()
         }
         options = config.pop("options", {})

@@ -1,0 +1,38 @@
+"""Sample-quality metrics as pure NumPy functions.
+
+Every function returns a `MetricResult`: a frozen record of the metric's
+`name`, its `value` (a float, or a dict of named numbers for
+multi-valued metrics) and the `protocol` it was measured under (sample
+counts and settings filled in by the function, merged with the
+`protocol=` dict the caller passes, such as the feature extractor, the
+reference split, the sampling seed or `"ema"`/`"raw"` generator
+weights). `float(result)` reads a single value, `result["recall"]` one of
+several, and `result.to_dict()` gives plain types for JSON.
+
+The distribution metrics (`frechet_distance`, `kernel_inception_distance`,
+`precision_recall`, `density_coverage`) take feature arrays of shape
+`(num_samples, feature_dim)` from any extractor; `mode_coverage` takes
+2-D toy samples and the mixture centres.
+"""
+
+from keras_aegan.metrics.frechet import frechet_distance
+from keras_aegan.metrics.frechet import sqrtm_psd
+from keras_aegan.metrics.kernel import kernel_inception_distance
+from keras_aegan.metrics.manifold import density_coverage
+from keras_aegan.metrics.manifold import precision_recall
+from keras_aegan.metrics.modes import mode_coverage
+from keras_aegan.metrics.reconstruction import latent_cycle_error
+from keras_aegan.metrics.reconstruction import reconstruction_error
+from keras_aegan.metrics.result import MetricResult
+
+__all__ = [
+    "MetricResult",
+    "density_coverage",
+    "frechet_distance",
+    "kernel_inception_distance",
+    "latent_cycle_error",
+    "mode_coverage",
+    "precision_recall",
+    "reconstruction_error",
+    "sqrtm_psd",
+]

@@ -1,0 +1,101 @@
+"""The same K steps on TensorFlow, JAX and PyTorch give the same numbers.
+
+These tests start one subprocess per backend themselves, so they run once
+(marker `cross_backend`), not once per backend.
+
+Tolerances, from float32 rounding (eps = 2^-23 = 1.19e-7):
+- Losses: backends order reductions and fuse ops differently, so each op
+  can differ by a few ulps; a loss at step k sums thousands of such terms
+  (sqrt(n) eps ~ 1e-5 relative for n ~ 1e4 with error that does not cancel
+  is the worst case we accept), so LOSS_RTOL = 1e-5. A real difference in
+  a step (a 1% change of one loss weight) moves the totals by ~1e-3.
+- Weights: Adam moves a weight by at most ~lr (2e-4) per step whatever the
+  gradient's scale; we accept rounding-induced divergence of 1% of that
+  per step: WEIGHT_ATOL = steps * 2e-4 * 1e-2.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from keras_aegan import datasets
+from keras_aegan.testing import parity
+
+pytestmark = pytest.mark.cross_backend
+
+STEPS = 5
+LOSS_RTOL = 1e-5
+WEIGHT_ATOL = STEPS * 2e-4 * 1e-2
+
+
+def _ring():
+    return datasets.make_ring(64, seed=0)
+
+
+def _digits():
+    (x, _), _ = datasets.load_digits()
+    return x[:64]
+
+
+CASES = {
+    # Default MLP AEGAN on 2-D data.
+    "mlp": dict(data=_ring, batch_size=32, latent_dim=2, width=32),
+    # Default conv AEGAN: BatchNorm in G, E and Dx.
+    "conv": dict(data=_digits, batch_size=16, latent_dim=8, width=4),
+    # Dropout layers in the image discriminator, disabled (rate 0) so the
+    # backends' different random streams do not enter the comparison.
+    "dropout": dict(
+        data=_ring, batch_size=32, latent_dim=2, width=32, dropout=0.0
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def case_results(tmp_path_factory):
+    results = {}
+    for name, spec in CASES.items():
+        spec = dict(spec)
+        directory = str(tmp_path_factory.mktemp(f"parity_{name}"))
+        parity.write_case(directory, spec.pop("data")(), STEPS, **spec)
+        parity.run_all(directory)
+        results[name] = (directory, parity.compare(directory))
+    return results
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_backends_agree_step_by_step(case_results, case):
+    _, result = case_results[case]
+    print(f"\n[{case}]\n{result['report']}")
+    assert set(result["losses"]) >= {"generator_loss", "discriminator_loss"}
+    for values in result["losses"].values():
+        assert values.shape == (STEPS, 3)
+        assert np.all(np.isfinite(values))
+    assert result["max_loss_rel"] < LOSS_RTOL
+    assert result["max_weight_abs"] < WEIGHT_ATOL
+    # The steps did train: the losses moved.
+    g = result["losses"]["generator_loss"][:, 0]
+    assert not np.allclose(g[0], g[-1], rtol=1e-3)
+
+
+def test_harness_reports_a_one_percent_change_in_one_backend(
+    case_results, tmp_path
+):
+    directory, _ = case_results["mlp"]
+    perturbed = str(tmp_path / "perturbed")
+    shutil.copytree(directory, perturbed)
+    import json
+
+    with open(f"{perturbed}/case.json") as f:
+        config = json.load(f)
+    config["loss_weight_scale"] = {"torch": 1.01}
+    with open(f"{perturbed}/case.json", "w") as f:
+        json.dump(config, f)
+    parity.run_all(perturbed, backends=("torch",))
+    result = parity.compare(perturbed)
+    print(result["report"].splitlines()[-1])
+    assert result["max_loss_rel"] > 100 * LOSS_RTOL
+    generator = result["losses"]["generator_loss"]
+    # Only torch moved, from the first step on.
+    assert abs(generator[0, 0] - generator[0, 1]) < LOSS_RTOL * 10
+    assert abs(generator[0, 2] - generator[0, 0]) > 1e-3
