@@ -105,3 +105,22 @@ def test_batch_larger_than_data_and_batch_of_one(ring):
     assert int(model.generator_optimizer.iterations) == 1
     history = model.fit(ring[:1], batch_size=1, epochs=1, verbose=0)
     assert_all_finite(history)
+
+
+def test_host_noise_is_reproducible_and_seeded(ring):
+    histories = []
+    for seed in (7, 7, 8):
+        keras.utils.set_random_seed(0)  # same initial weights
+        model = small_aegan(seed=seed, noise="host")
+        history = model.fit(ring[:128], epochs=2, batch_size=32, verbose=0)
+        histories.append(history.history["generator_loss"])
+    assert histories[0] == histories[1]
+    assert histories[0] != histories[2]
+
+
+def test_host_noise_needs_arrays(ring):
+    model = small_aegan(noise="host")
+    with pytest.raises(ValueError, match=r"noise='host'.*generator"):
+        model.fit(_batches(ring[:64], 32), verbose=0)
+    with pytest.raises(ValueError, match=r"noise.*'gpu'"):
+        small_aegan(noise="gpu")

@@ -35,6 +35,8 @@ def build_model(config):
         kwargs["image_discriminator"] = _dropout_discriminator(
             tuple(config["data_shape"]), config["dropout"]
         )
+    if config.get("fit_epochs"):
+        kwargs["noise"] = "host"
     model = keras_aegan.AEGAN(seed=0, **kwargs)
     x = np.load(os.path.join(config["dir"], "data.npz"))["x"]
     model.build_for(x.shape[1:], data_checks.inspect_array(x))
@@ -73,7 +75,9 @@ def write_case(directory, x, steps, batch_size, latent_dim, width, **options):
         width: Width of its default networks.
         **options: `dropout=rate` gives the image discriminator dropout
             layers; `loss_weight_scale={backend: factor}` perturbs one
-            backend's reconstruction weight.
+            backend's reconstruction weight; `fit_epochs=E` runs a whole
+            `fit()` of E epochs with `noise="host"` instead of the K fed
+            steps (losses are then the per-epoch means).
 
     Returns:
         The case config dict.
@@ -135,7 +139,13 @@ def run_case(directory):
     noise = dict(np.load(os.path.join(directory, "noise.npz")))
     bs, n = config["batch_size"], len(x)
     losses = {}
-    for step in range(config["steps"]):
+    if config.get("fit_epochs"):
+        # A whole fit() with host noise: order and noise from NumPy.
+        history = model.fit(
+            x, epochs=config["fit_epochs"], batch_size=bs, verbose=0
+        )
+        losses = history.history
+    for step in range(0 if config.get("fit_epochs") else config["steps"]):
         index = np.arange(step * bs, (step + 1) * bs) % n
         batch = {
             "x": x[index],

@@ -109,6 +109,9 @@ class DataInterface:
                 self.noise_shapes(),
             )
             batch_size = None
+            # The dataset already ordered the samples; Keras must not
+            # reorder its batches with its own (per-backend) generator.
+            kwargs["shuffle"] = False
         validation = kwargs.get("validation_data")
         if validation is not None and _is_array(validation):
             kwargs["validation_data"] = self._check_eval_arrays(validation)

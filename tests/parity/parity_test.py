@@ -48,7 +48,13 @@ CASES = {
     "dropout": dict(
         data=_ring, batch_size=32, latent_dim=2, width=32, dropout=0.0
     ),
+    # A whole fit() (3 epochs of 2 shuffled batches) with noise="host":
+    # order and noise come from NumPy, so no noise is fed by hand.
+    "host_fit": dict(
+        data=_ring, batch_size=32, latent_dim=2, width=32, fit_epochs=3
+    ),
 }
+ROWS = {"mlp": STEPS, "conv": STEPS, "dropout": STEPS, "host_fit": 3}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +75,7 @@ def test_backends_agree_step_by_step(case_results, case):
     print(f"\n[{case}]\n{result['report']}")
     assert set(result["losses"]) >= {"generator_loss", "discriminator_loss"}
     for values in result["losses"].values():
-        assert values.shape == (STEPS, 3)
+        assert values.shape == (ROWS[case], 3)
         assert np.all(np.isfinite(values))
     assert result["max_loss_rel"] < LOSS_RTOL
     assert result["max_weight_abs"] < WEIGHT_ATOL
