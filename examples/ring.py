@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 import keras_aegan
-from keras_aegan.utils.images import scatter_png
+from keras_aegan.utils.scatter import scatter_png
 
 STD = 0.01
 

@@ -95,9 +95,9 @@ def sample(args):
 
     import keras_aegan  # noqa: F401  (registers the classes for loading)
     from keras_aegan.utils.images import save_png
-    from keras_aegan.utils.images import scatter_png
     from keras_aegan.utils.images import tile_images
     from keras_aegan.utils.images import to_unit_range
+    from keras_aegan.utils.scatter import scatter_png
 
     if not os.path.isfile(args.model):
         raise SystemExit(f"No such model file: {args.model}")

@@ -32,7 +32,7 @@ done
 # Parity and checkpoint portability start one subprocess per backend
 # themselves, so they run once.
 echo "=== cross-backend (parity, portability) ==="
-KERAS_BACKEND=jax "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
+KERAS_BACKEND=jax "$VENV/bin/python" -m pytest -q -rP -p no:cacheprovider \
   -m cross_backend --junitxml="$reports/cross_backend.xml" "$@" || status=1
 
 "$VENV/bin/python" - "$reports" <<'PY'

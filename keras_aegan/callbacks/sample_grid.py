@@ -9,22 +9,10 @@ import numpy as np
 
 from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import save_png
-from keras_aegan.utils.images import scatter_png
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
-
-
-def _check_int(name, value, minimum):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
+from keras_aegan.utils.scatter import scatter_png
+from keras_aegan.utils.validation import check_int
 
 
 def _as_image_batch(x):
@@ -120,8 +108,8 @@ class SampleGrid(keras.callbacks.Callback):
                 f"Received: directory={directory!r}"
             )
         self.directory = os.fspath(directory)
-        self.every = _check_int("every", every, 1)
-        self.num_samples = _check_int("num_samples", num_samples, 1)
+        self.every = check_int("every", every, 1)
+        self.num_samples = check_int("num_samples", num_samples, 1)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
             raise ValueError(
                 f"`seed` must be an integer. Received: seed={seed!r}"
@@ -136,7 +124,7 @@ class SampleGrid(keras.callbacks.Callback):
                     f"reference_data.shape={reference_data.shape}"
                 )
         self.reference_data = reference_data
-        self.num_reconstructions = _check_int(
+        self.num_reconstructions = check_int(
             "num_reconstructions", num_reconstructions, 0
         )
         self.written = []

@@ -7,35 +7,11 @@ equal weights.
 """
 
 import math
-import numbers
 
 import numpy as np
 
-
-def _check_int(name, value, minimum):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_positive(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a finite number > 0. Received: {name}={value!r}"
-        )
-    return float(value)
+from keras_aegan.utils.validation import check_int
+from keras_aegan.utils.validation import check_positive
 
 
 def ring_centers(modes=8, radius=1.0):
@@ -56,8 +32,8 @@ def ring_centers(modes=8, radius=1.0):
     >>> ring_centers(4).round(3).tolist()
     [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [-0.0, -1.0]]
     """
-    modes = _check_int("modes", modes, 1)
-    radius = _check_positive("radius", radius)
+    modes = check_int("modes", modes, 1)
+    radius = check_positive("radius", radius)
     angles = 2.0 * np.pi * np.arange(modes) / modes
     centers = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return centers.astype("float32")
@@ -84,8 +60,8 @@ def grid_centers(modes=25, spacing=2.0):
     >>> grid_centers(4, spacing=2.0).tolist()
     [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]]
     """
-    modes = _check_int("modes", modes, 1)
-    spacing = _check_positive("spacing", spacing)
+    modes = check_int("modes", modes, 1)
+    spacing = check_positive("spacing", spacing)
     side = math.isqrt(modes)
     if side * side != modes:
         raise ValueError(
@@ -137,8 +113,8 @@ def make_ring(n, modes=8, radius=1.0, std=0.01, seed=None, return_labels=False):
     >>> x.shape, x.dtype
     ((2500, 2), dtype('float32'))
     """
-    n = _check_int("n", n, 1)
-    std = _check_positive("std", std)
+    n = check_int("n", n, 1)
+    std = check_positive("std", std)
     centers = ring_centers(modes, radius)
     return _sample_mixture(n, centers, std, seed, return_labels)
 
@@ -173,7 +149,7 @@ def make_grid(
     >>> x.shape, int(modes.max())
     ((2500, 2), 24)
     """
-    n = _check_int("n", n, 1)
-    std = _check_positive("std", std)
+    n = check_int("n", n, 1)
+    std = check_positive("std", std)
     centers = grid_centers(modes, spacing)
     return _sample_mixture(n, centers, std, seed, return_labels)

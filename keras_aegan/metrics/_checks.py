@@ -1,37 +1,9 @@
 """Input checks shared by the metric functions (private)."""
 
-import math
-import numbers
-
 import numpy as np
 
-
-def check_int(name, value, minimum):
-    """Returns `value` as an `int`, or raises if it is not one >= minimum."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. "
-            f"Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def check_positive(name, value):
-    """Returns `value` as a `float`, or raises if it is not finite and > 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a finite number > 0. Received: {name}={value!r}"
-        )
-    return float(value)
+from keras_aegan.utils.validation import check_int  # noqa: F401
+from keras_aegan.utils.validation import check_positive  # noqa: F401
 
 
 def as_float_array(name, x):

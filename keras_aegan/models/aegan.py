@@ -11,8 +11,8 @@ from keras_aegan.losses import mean_absolute_error
 from keras_aegan.losses import mean_squared_error
 from keras_aegan.losses import sigmoid_cross_entropy
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.data_checks import check_positive_int
 from keras_aegan.trainers.phase import Phase
+from keras_aegan.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")

@@ -3,12 +3,7 @@
 import keras
 from keras import layers
 
-
-def _check_positive(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
+from keras_aegan.utils.validation import check_positive_int
 
 
 def build_mlp(
@@ -50,7 +45,7 @@ def build_mlp(
         ("units", units),
         ("depth", depth),
     ):
-        _check_positive(arg, value)
+        check_positive_int(arg, value)
     if activation not in ("relu", "leaky_relu"):
         raise ValueError(
             "`activation` must be 'relu' or 'leaky_relu'. "

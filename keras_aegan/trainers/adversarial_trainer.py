@@ -7,9 +7,9 @@ from keras_aegan.backend import PhaseStep
 from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.trainers import data_checks
-from keras_aegan.trainers.data_checks import check_positive_int
 from keras_aegan.trainers.data_interface import DataInterface
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
+from keras_aegan.utils.validation import check_positive_int
 
 NOISE_SOURCES = ("device", "host")
 

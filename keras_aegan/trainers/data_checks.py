@@ -35,19 +35,6 @@ class DataSpec:
     reference: np.ndarray = None
 
 
-def check_positive_int(name, value):
-    """Raises ValueError unless `value` is a positive int."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value <= 0
-    ):
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
 def describe(x):
     """A short description of a value for error messages."""
     shape = getattr(x, "shape", None)

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from keras_aegan.trainers import data_checks
-from keras_aegan.trainers.data_checks import check_positive_int
 from keras_aegan.trainers.host_noise import HostNoiseBatches
+from keras_aegan.utils.validation import check_positive_int
 
 # Batches read from a non-array dataset to infer shape, range and statistics.
 ADAPT_BATCHES = 32
