@@ -8,12 +8,14 @@ from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
 from keras_aegan.trainers import AdversarialTrainer
+from keras_aegan.trainers import NonFiniteLossError
 from keras_aegan.trainers import Phase
 from keras_aegan.version import __version__
 
 __all__ = [
     "AEGAN",
     "AdversarialTrainer",
+    "NonFiniteLossError",
     "Phase",
     "__version__",
     "callbacks",

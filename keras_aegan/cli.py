@@ -89,19 +89,46 @@ def train(args):
     return 0
 
 
-def sample(args):
-    """Loads a saved model and writes a grid of generated samples."""
+def load_model_file(path):
+    """Loads a keras_aegan model (safe mode), or exits with a clear reason.
+
+    Args:
+        path: Path of a `.keras` file.
+
+    Returns:
+        The loaded `AdversarialTrainer` subclass instance.
+    """
+    import zipfile
+
     import keras
 
+    from keras_aegan.trainers import AdversarialTrainer
+
+    if not os.path.isfile(path):
+        raise SystemExit(f"No such model file: {path}")
+    if not zipfile.is_zipfile(path):
+        raise SystemExit(
+            f"Not a .keras file (a zip archive): {path}. It may be truncated "
+            "or corrupted."
+        )
+    model = keras.saving.load_model(path, safe_mode=True)
+    if not isinstance(model, AdversarialTrainer):
+        raise SystemExit(
+            f"{path} holds a {type(model).__name__}, not a keras_aegan "
+            "model (AEGAN or another AdversarialTrainer)."
+        )
+    return model
+
+
+def sample(args):
+    """Loads a saved model and writes a grid of generated samples."""
     import keras_aegan  # noqa: F401  (registers the classes for loading)
     from keras_aegan.utils.images import save_png
     from keras_aegan.utils.images import tile_images
     from keras_aegan.utils.images import to_unit_range
     from keras_aegan.utils.scatter import scatter_png
 
-    if not os.path.isfile(args.model):
-        raise SystemExit(f"No such model file: {args.model}")
-    model = keras.saving.load_model(args.model)
+    model = load_model_file(args.model)
     samples = model.generate(args.n, seed=args.seed)
     if model.data_kind == "image":
         save_png(args.output, tile_images(to_unit_range(samples)))

@@ -116,9 +116,12 @@ def test_vector_model_round_trip(ring, tmp_path):
 
 
 def test_unbuilt_model_round_trip(tmp_path):
-    model = keras_aegan.AEGAN(latent_dim=3, width=16, seed=4)
+    model = keras_aegan.AEGAN(
+        latent_dim=3, width=16, seed=4, noise="host", on_nonfinite="skip"
+    )
     path = tmp_path / "unbuilt.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert loaded.latent_dim == 3 and loaded.width == 16 and loaded.seed == 4
+    assert loaded.noise == "host" and loaded.on_nonfinite == "skip"
     assert loaded.data_kind is None

@@ -12,6 +12,8 @@ from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
 from keras_aegan.utils.validation import check_positive_int
 
 NOISE_SOURCES = ("device", "host")
+NONFINITE_MODES = ("raise", "skip")
+SKIPS_KEY = "nonfinite_skips"
 
 
 class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
@@ -40,14 +42,37 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
             by a NumPy generator seeded with `seed`, which also shuffles
             the data, so a whole `fit()` on NumPy arrays is reproducible
             across backends up to floating-point differences.
+        on_nonfinite: What a non-finite (NaN/Inf) phase loss does.
+            `"raise"` (default): `fit()` stops with a `NonFiniteLossError`
+            naming the phase and the loss term, at the batch where it
+            happened (checked after every batch, like Keras's
+            `TerminateOnNaN`); that step's update has been applied, files
+            saved before are untouched. `"skip"`: the phase's update
+            (weights, optimizer state, its networks' BatchNorm statistics)
+            is dropped for that step, on device, and the number of skipped
+            phase updates is logged as `nonfinite_skips` (summed per
+            epoch).
         **kwargs: Passed to `keras.Model`.
     """
 
     #: Names of the networks (model attributes) a subclass defines.
     network_names = ()
 
-    def __init__(self, latent_dim, seed=None, noise="device", **kwargs):
+    def __init__(
+        self,
+        latent_dim,
+        seed=None,
+        noise="device",
+        on_nonfinite="raise",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        if on_nonfinite not in NONFINITE_MODES:
+            raise ValueError(
+                f"`on_nonfinite` must be one of {NONFINITE_MODES}. Received: "
+                f"on_nonfinite={on_nonfinite!r}"
+            )
+        self.on_nonfinite = on_nonfinite
         if noise not in NOISE_SOURCES:
             raise ValueError(
                 f"`noise` must be one of {NOISE_SOURCES}. Received: "
@@ -241,6 +266,8 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
         self._loss_trackers = [
             keras.metrics.Mean(name=key) for key in self._log_keys()
         ]
+        if self.on_nonfinite == "skip":
+            self._loss_trackers.append(keras.metrics.Sum(name=SKIPS_KEY))
         self._aegan_compile_config = {
             "optimizers": {
                 k: keras.saving.serialize_keras_object(v)
@@ -375,6 +402,26 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
             noise = {k: keras.ops.cast(v, "float32") for k, v in noise.items()}
         return x, noise, batch_size
 
+    def gated_state(self, phase):
+        """State a skipped phase update must leave as it was.
+
+        Empty unless `on_nonfinite="skip"`; then the phase's trainable
+        variables, the non-trainable variables of its networks and the
+        variables of its optimizer.
+        """
+        if self.on_nonfinite != "skip":
+            return []
+        own = [
+            v
+            for net_name in phase.networks
+            for v in getattr(self, net_name).non_trainable_variables
+        ]
+        return (
+            self.phase_variables(phase.name)
+            + own
+            + list(getattr(self, phase.optimizer).variables)
+        )
+
     def frozen_state(self, phase):
         """Non-trainable variables a phase must leave untouched.
 
@@ -401,7 +448,9 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
 
     def _update_trackers(self, logs, batch_size):
         for tracker in self._loss_trackers:
-            if tracker.name in logs:
+            if tracker.name == SKIPS_KEY:
+                tracker.update_state(logs[SKIPS_KEY])
+            elif tracker.name in logs:
                 tracker.update_state(
                     logs[tracker.name], sample_weight=batch_size
                 )
@@ -415,6 +464,7 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
                 "latent_dim": self.latent_dim,
                 "seed": self.seed,
                 "noise": self.noise,
+                "on_nonfinite": self.on_nonfinite,
                 "data_shape": self.data_shape,
             }
         )

@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.host_noise import HostNoiseBatches
+from keras_aegan.trainers.nonfinite import NonFiniteGuard
 from keras_aegan.utils.validation import check_positive_int
 
 # Batches read from a non-array dataset to infer shape, range and statistics.
@@ -112,6 +113,11 @@ class DataInterface:
             # The dataset already ordered the samples; Keras must not
             # reorder its batches with its own (per-backend) generator.
             kwargs["shuffle"] = False
+        if self.on_nonfinite == "raise":
+            kwargs["callbacks"] = [
+                *(kwargs.get("callbacks") or []),
+                NonFiniteGuard(self.phases),
+            ]
         validation = kwargs.get("validation_data")
         if validation is not None and _is_array(validation):
             kwargs["validation_data"] = self._check_eval_arrays(validation)

@@ -52,10 +52,10 @@ class PhaseStep:
             return total, (logs, changed)
 
         phase_values = [values[id(v)] for v in variables]
-        (_, (logs, changed)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            phase_values
-        )
-        return variables, phase_values, grads, logs, changed
+        (total, (logs, changed)), grads = jax.value_and_grad(
+            loss_fn, has_aux=True
+        )(phase_values)
+        return variables, phase_values, grads, logs, changed, total
 
     def _update_metrics(self, metric_values, logs, batch_size):
         refs = self.metrics_variables
@@ -82,20 +82,37 @@ class PhaseStep:
         )
         values.update(changed)
         logs = {}
+        skips = 0.0
         for phase in self._run_phases():
-            variables, phase_values, grads, phase_logs, changed = (
+            variables, phase_values, grads, phase_logs, changed, total = (
                 self._phase_loss_and_grads(phase, values, x, noise)
             )
-            values.update(changed)
             opt = getattr(self, phase.optimizer)
             new_phase_values, new_opt_values = opt.stateless_apply(
                 [opt_values[id(v)] for v in opt.variables],
                 grads,
                 phase_values,
             )
-            values.update(zip(map(id, variables), new_phase_values))
-            opt_values.update(zip(map(id, opt.variables), new_opt_values))
+            updates = dict(changed)
+            updates.update(zip(map(id, variables), new_phase_values))
+            new_opt = dict(zip(map(id, opt.variables), new_opt_values))
+            if self.on_nonfinite == "skip":
+                # Keep the old state of everything the phase would change.
+                finite = jax.numpy.isfinite(total)
+                updates = {
+                    k: jax.numpy.where(finite, v, values[k])
+                    for k, v in updates.items()
+                }
+                new_opt = {
+                    k: jax.numpy.where(finite, v, opt_values[k])
+                    for k, v in new_opt.items()
+                }
+                skips = skips + 1.0 - finite.astype("float32")
+            values.update(updates)
+            opt_values.update(new_opt)
             logs.update(phase_logs)
+        if self.on_nonfinite == "skip":
+            logs["nonfinite_skips"] = skips
         results, metric_values = self._update_metrics(
             dict(zip(map(id, self.metrics_variables), metric_values)),
             logs,

@@ -16,10 +16,13 @@ class PhaseStep:
     def train_step(self, data):
         x, noise, batch_size = self._prepare_step(data, self.seed_generator)
         logs = {}
+        skips = tf.constant(0.0)
         for phase in self._run_phases():
             variables = self.phase_variables(phase.name)
             frozen = self.frozen_state(phase)
             saved = [tf.identity(v.value) for v in frozen]
+            gated = self.gated_state(phase)
+            before = [tf.identity(v.value) for v in gated]
             with tf.GradientTape() as tape:
                 total, phase_logs = self._phase_loss(
                     phase, x, noise, training=True
@@ -28,7 +31,14 @@ class PhaseStep:
                 v.assign(value)
             grads = tape.gradient(total, variables)
             getattr(self, phase.optimizer).apply(grads, variables)
+            if gated:  # on_nonfinite="skip": keep the old state on NaN/Inf
+                finite = tf.math.is_finite(total)
+                for v, old in zip(gated, before):
+                    v.assign(tf.where(finite, v.value, old))
+                skips += 1.0 - tf.cast(finite, "float32")
             logs.update(phase_logs)
+        if self.on_nonfinite == "skip":
+            logs["nonfinite_skips"] = skips
         return self._update_trackers(logs, batch_size)
 
     def test_step(self, data):

@@ -17,14 +17,26 @@ class PhaseStep:
     def train_step(self, data):
         x, noise, batch_size = self._prepare_step(data, self.seed_generator)
         logs = {}
+        skips = 0.0
         for phase in self._run_phases():
             variables = self.phase_variables(phase.name)
             frozen = self.frozen_state(phase)
             saved = [v.value.detach().clone() for v in frozen]
+            gated = self.gated_state(phase)
+            before = [v.value.detach().clone() for v in gated]
             total, phase_logs = self._phase_loss(phase, x, noise, training=True)
             with torch.no_grad():
                 for v, value in zip(frozen, saved):
                     v.assign(value)
+            logs.update({k: v.detach() for k, v in phase_logs.items()})
+            if gated and not bool(torch.isfinite(total)):
+                # on_nonfinite="skip": undo the forward pass's BatchNorm
+                # updates and apply nothing.
+                with torch.no_grad():
+                    for v, value in zip(gated, before):
+                        v.assign(value)
+                skips += 1.0
+                continue
             values = [v.value for v in variables]
             grads = torch.autograd.grad(total, values, allow_unused=True)
             grads = [
@@ -33,7 +45,8 @@ class PhaseStep:
             ]
             with torch.no_grad():
                 getattr(self, phase.optimizer).apply(grads, variables)
-            logs.update({k: v.detach() for k, v in phase_logs.items()})
+        if self.on_nonfinite == "skip":
+            logs["nonfinite_skips"] = torch.tensor(skips)
         with torch.no_grad():
             return self._update_trackers(logs, batch_size)
 
