@@ -411,16 +411,19 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
         """
         if self.on_nonfinite != "skip":
             return []
-        own = [
+        return (
+            self.phase_variables(phase.name)
+            + self.own_state(phase)
+            + list(getattr(self, phase.optimizer).variables)
+        )
+
+    def own_state(self, phase):
+        """Non-trainable variables (BatchNorm statistics) a phase moves."""
+        return [
             v
             for net_name in phase.networks
             for v in getattr(self, net_name).non_trainable_variables
         ]
-        return (
-            self.phase_variables(phase.name)
-            + own
-            + list(getattr(self, phase.optimizer).variables)
-        )
 
     def frozen_state(self, phase):
         """Non-trainable variables a phase must leave untouched.

@@ -22,18 +22,19 @@ class PhaseStep:
             variables = self.phase_variables(phase.name)
             frozen = self.frozen_state(phase)
             saved = [v.value.detach().clone() for v in frozen]
-            gated = self.gated_state(phase)
-            before = [v.value.detach().clone() for v in gated]
+            # on_nonfinite="skip": a bad loss applies nothing, so only the
+            # BatchNorm statistics its forward pass moved need restoring.
+            skip_mode = self.on_nonfinite == "skip"
+            own = self.own_state(phase) if skip_mode else []
+            before = [v.value.detach().clone() for v in own]
             total, phase_logs = self._phase_loss(phase, x, noise, training=True)
             with torch.no_grad():
                 for v, value in zip(frozen, saved):
                     v.assign(value)
             logs.update({k: v.detach() for k, v in phase_logs.items()})
-            if gated and not bool(torch.isfinite(total)):
-                # on_nonfinite="skip": undo the forward pass's BatchNorm
-                # updates and apply nothing.
+            if skip_mode and not bool(torch.isfinite(total)):
                 with torch.no_grad():
-                    for v, value in zip(gated, before):
+                    for v, value in zip(own, before):
                         v.assign(value)
                 skips += 1.0
                 continue
