@@ -63,6 +63,11 @@ def train(args):
     ]
     if _tensorboard_available():
         callbacks.append(keras.callbacks.TensorBoard(log_dir))
+        callbacks.append(
+            keras_aegan.callbacks.TensorBoardImages(
+                log_dir, every=args.every, reference_data=x_test
+            )
+        )
     else:
         log_dir = None
         print(

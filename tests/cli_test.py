@@ -58,6 +58,14 @@ def test_train_writes_samples_log_and_model(trained_run):
         if f.startswith("events.out.tfevents")
     ]
     assert events, "no TensorBoard event file"
+    from tensorboard.backend.event_processing import event_accumulator
+
+    acc = event_accumulator.EventAccumulator(
+        str(run_dir / "logs" / "train"), size_guidance={"tensors": 0}
+    )
+    acc.Reload()
+    tags = set(acc.Tags()["tensors"])
+    assert {"samples", "reconstructions", "epoch_generator_loss"} <= tags
     assert str(run_dir / "model.keras") in result.stdout
     assert "Samples:" in result.stdout and "TensorBoard:" in result.stdout
     # The progress output shows the loss terms.
