@@ -53,6 +53,32 @@ class AdversarialTrainer(PhaseStep, DataInterface, keras.Model):
             phase updates is logged as `nonfinite_skips` (summed per
             epoch).
         **kwargs: Passed to `keras.Model`.
+
+    Example:
+
+    ```python
+    class TinyGAN(keras_aegan.AdversarialTrainer):
+        network_names = ("generator", "discriminator")
+
+        def build_networks(self, data_shape):
+            ...  # set self.generator and self.discriminator
+
+        def build_phases(self):
+            return [
+                keras_aegan.Phase("discriminator", ("discriminator",),
+                                  "discriminator_optimizer", self.d_loss,
+                                  terms=("d_real", "d_fake")),
+                keras_aegan.Phase("generator", ("generator",),
+                                  "generator_optimizer", self.g_loss,
+                                  terms=("g_adv",)),
+            ]
+
+        def default_optimizers(self):
+            return {"discriminator_optimizer": keras.optimizers.Adam(2e-4),
+                    "generator_optimizer": keras.optimizers.Adam(2e-4)}
+    ```
+
+    `examples/autoencoder_generator.py` is a complete, runnable version.
     """
 
     #: Names of the networks (model attributes) a subclass defines.

@@ -21,6 +21,12 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
     Args:
         phases: The model's `Phase` list.
+
+    Example:
+
+    ```python
+    model.fit(x, callbacks=[NonFiniteGuard(model.phases)])  # fit() adds it
+    ```
     """
 
     def __init__(self, phases):

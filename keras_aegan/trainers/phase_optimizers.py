@@ -19,6 +19,18 @@ class PhaseOptimizers(keras.optimizers.Optimizer):
         optimizers: Dict mapping a phase optimizer's name to a built or
             unbuilt `keras.optimizers.Optimizer`.
         name: Name of the holder.
+
+    Example:
+
+    ```python
+    holder = PhaseOptimizers(
+        {
+            "generator_optimizer": keras.optimizers.Adam(),
+            "discriminator_optimizer": keras.optimizers.Adam(),
+        }
+    )
+    holder.optimizers  # [Adam, Adam], in phase order
+    ```
     """
 
     def __init__(self, optimizers, name="phase_optimizers"):
