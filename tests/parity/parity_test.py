@@ -9,13 +9,28 @@ Tolerances, from float32 rounding (eps = 2^-23 = 1.19e-7):
   (sqrt(n) eps ~ 1e-5 relative for n ~ 1e4 with error that does not cancel
   is the worst case we accept), so LOSS_RTOL = 1e-5. A real difference in
   a step (a 1% change of one loss weight) moves the totals by ~1e-3.
-- Weights: Adam moves a weight by at most ~lr (2e-4) per step whatever the
-  gradient's scale; we accept rounding-induced divergence of 1% of that
-  per step: WEIGHT_ATOL = steps * 2e-4 * 1e-2.
+- Weights: Adam's first steps move a weight by lr * g / (|g| + eps_adam)
+  (lr = 2e-4, eps_adam = 1e-7). Its sensitivity to a gradient error dg is
+  lr * eps_adam * dg / (|g| + eps_adam)^2, largest for g near 0:
+  lr * dg / eps_adam. With BatchNorm, some kernel entries feeding it have
+  gradients that cancel to ~0, where dg is the absolute rounding error of
+  the cancelling sum, about eps * (size of its terms) = 1.2e-7 * 0.1 =
+  1.2e-8. That gives up to 2e-4 * 1.2e-8 / 1e-7 = 2.4e-5 per step:
+  WEIGHT_ATOL = steps * 2.4e-5. (A first bound of 1% of lr per step
+  ignored this amplification; CI then measured 1.26e-5 on the conv case
+  with an unseeded initialisation, and seed 6 gives 5.1e-6 on an encoder
+  kernel that feeds BatchNorm; without BatchNorm the spread is ~3e-8.)
+- Losses after the first step inherit that weight spread: a loss moves
+  by |dL/dw| * dw summed over the weights that diverged, which measured up
+  to 7.2e-6 relative (conv case, seed 0). Steps after the first are held
+  to LATER_LOSS_RTOL = 1e-4; the first step, where all backends start
+  from the same weights, keeps LOSS_RTOL. A 1% change of one loss weight
+  moves the totals by ~5.7e-3, far outside both.
 """
 
 import shutil
 
+import keras
 import numpy as np
 import pytest
 
@@ -26,7 +41,8 @@ pytestmark = pytest.mark.cross_backend
 
 STEPS = 5
 LOSS_RTOL = 1e-5
-WEIGHT_ATOL = STEPS * 2e-4 * 1e-2
+LATER_LOSS_RTOL = 1e-4
+WEIGHT_ATOL = STEPS * 2.4e-5
 
 
 def _ring():
@@ -59,6 +75,7 @@ ROWS = {"mlp": STEPS, "conv": STEPS, "dropout": STEPS, "host_fit": 3}
 
 @pytest.fixture(scope="module")
 def case_results(tmp_path_factory):
+    keras.utils.set_random_seed(0)  # the same initial weights every run
     results = {}
     for name, spec in CASES.items():
         spec = dict(spec)
@@ -77,7 +94,12 @@ def test_backends_agree_step_by_step(case_results, case):
     for values in result["losses"].values():
         assert values.shape == (ROWS[case], 3)
         assert np.all(np.isfinite(values))
-    assert result["max_loss_rel"] < LOSS_RTOL
+    for term, values in result["losses"].items():
+        spread = values.max(axis=1) - values.min(axis=1)
+        rel = spread / np.maximum(np.abs(values).mean(axis=1), 1e-12)
+        if case != "host_fit":  # host_fit rows are epoch means
+            assert rel[0] < LOSS_RTOL, (term, rel[0])
+        assert rel.max() < LATER_LOSS_RTOL, (term, rel)
     assert result["max_weight_abs"] < WEIGHT_ATOL
     # The steps did train: the losses moved.
     g = result["losses"]["generator_loss"][:, 0]
@@ -100,7 +122,7 @@ def test_harness_reports_a_one_percent_change_in_one_backend(
     parity.run_all(perturbed, backends=("torch",))
     result = parity.compare(perturbed)
     print(result["report"].splitlines()[-1])
-    assert result["max_loss_rel"] > 100 * LOSS_RTOL
+    assert result["max_loss_rel"] > 10 * LATER_LOSS_RTOL
     generator = result["losses"]["generator_loss"]
     # Only torch moved, from the first step on.
     assert abs(generator[0, 0] - generator[0, 1]) < LOSS_RTOL * 10
