@@ -4,6 +4,9 @@ import math
 
 import keras
 
+# Log key of the number of phase updates skipped with on_nonfinite="skip".
+SKIPS_KEY = "nonfinite_skips"
+
 
 class NonFiniteLossError(FloatingPointError):
     """A phase's loss or one of its terms became NaN or infinite."""

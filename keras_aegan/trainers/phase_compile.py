@@ -1,0 +1,138 @@
+"""Compiling a phase-based model: one optimizer per phase, loss weights."""
+
+import keras
+
+from keras_aegan.trainers.nonfinite import SKIPS_KEY
+from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
+
+
+class PhaseCompile:
+    """`compile()` and its serialization for `AdversarialTrainer`.
+
+    Mixed in before `keras.Model`: builds one optimizer per phase, puts
+    them behind a `PhaseOptimizers` holder as `model.optimizer`, creates
+    one loss tracker per logged term, and records everything needed to
+    compile again after loading.
+    """
+
+    # ----------------------------------------------------------- compiling
+    def compile(
+        self,
+        loss_weights=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        **optimizers,
+    ):
+        """Configures training: one optimizer per phase, and loss weights.
+
+        Args:
+            loss_weights: Dict mapping loss weight names (see
+                `default_loss_weights()`) to floats. Missing entries keep
+                their defaults.
+            run_eagerly: Run the step eagerly (for debugging).
+            steps_per_execution: Steps per compiled call (TF and JAX).
+            jit_compile: `"auto"` (Keras's default per backend), True or
+                False.
+            **optimizers: One optimizer per phase, by name (see
+                `default_optimizers()`): instances, names or config dicts.
+                Missing ones get the defaults.
+        """
+        self._compile_phases(
+            optimizers,
+            loss_weights,
+            {},
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+
+    def _compile_phases(self, optimizers, loss_weights, options, **kwargs):
+        """Shared body of the models' `compile()` methods.
+
+        Args:
+            optimizers: Dict of phase optimizer name to optimizer (or
+                None for the default).
+            loss_weights: Dict of loss weight overrides, or None.
+            options: Dict of model-specific compile options, already
+                validated and applied by the caller; recorded so that
+                `compile_from_config` passes them back.
+            **kwargs: `run_eagerly`, `steps_per_execution`, `jit_compile`.
+        """
+        defaults = self.default_optimizers()
+        optimizers = {k: v for k, v in optimizers.items() if v is not None}
+        unknown = sorted(set(optimizers) - set(defaults))
+        if unknown:
+            raise ValueError(
+                f"Unknown optimizer names {unknown}. {type(self).__name__} "
+                f"has one optimizer per phase: {sorted(defaults)}."
+            )
+        resolved = {}
+        for name, default in defaults.items():
+            opt = keras.optimizers.get(optimizers.get(name, default))
+            if any(opt is other for other in resolved.values()):
+                raise ValueError(
+                    "Each phase needs its own optimizer instance; the same "
+                    f"instance was passed for {name!r} and another phase."
+                )
+            resolved[name] = opt
+        weights = dict(self.default_loss_weights())
+        for key, value in dict(loss_weights or {}).items():
+            if key not in weights:
+                raise ValueError(
+                    f"Unknown loss weight {key!r}. The weights of "
+                    f"{type(self).__name__} are {sorted(weights)}."
+                )
+            weights[key] = float(value)
+        self.loss_weights = weights
+        super().compile(optimizer=PhaseOptimizers(resolved), **kwargs)
+        for name, opt in resolved.items():
+            setattr(self, name, opt)
+        self._loss_trackers = [
+            keras.metrics.Mean(name=key) for key in self._log_keys()
+        ]
+        if self.on_nonfinite == "skip":
+            self._loss_trackers.append(keras.metrics.Sum(name=SKIPS_KEY))
+        self._aegan_compile_config = {
+            "optimizers": {
+                k: keras.saving.serialize_keras_object(v)
+                for k, v in resolved.items()
+            },
+            "loss_weights": dict(weights),
+            "options": dict(options),
+            **kwargs,
+        }
+        if self._phase_variables is not None:
+            self._build_optimizers()
+
+    def get_compile_config(self):
+        return self._aegan_compile_config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        # `keras.optimizers.deserialize` resolves built-in optimizers by
+        # name. The generic deserializer would import the module recorded
+        # at save time, which on PyTorch is the torch-only subclass
+        # (keras.src.backend.torch.optimizers...), so a file saved under
+        # torch would not train under TensorFlow or JAX.
+        optimizers = {
+            k: keras.optimizers.deserialize(dict(v))
+            for k, v in config.pop("optimizers").items()
+        }
+        options = config.pop("options", {})
+        self.compile(**optimizers, **options, **config)
+
+    def _log_keys(self):
+        keys = []
+        for phase in self.phases:
+            keys.extend(phase.terms)
+            keys.append(phase.total_name)
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"Loss term names must be unique. Got {keys}.")
+        return keys
+
+    def _build_optimizers(self):
+        for phase in self.phases:
+            opt = getattr(self, phase.optimizer)
+            if not opt.built:
+                opt.build(self.phase_variables(phase.name))
