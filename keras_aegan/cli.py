@@ -1,12 +1,15 @@
 """Command line: `keras-aegan train` and `keras-aegan sample`."""
 
 import argparse
-import datetime
 import importlib.util
+import json
 import os
 import sys
 
 DATASETS = ("digits", "ring", "grid")
+# Arguments that define a run's model and data; a run directory resumes
+# only with the same values (--epochs may grow, to train further).
+RUN_KEYS = ("data", "limit", "batch_size", "latent_dim", "width", "seed")
 
 
 def _load_data(name, limit, seed):
@@ -40,26 +43,33 @@ def train(args):
 
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
-    name = args.name or datetime.datetime.now().strftime(
-        f"aegan-{args.data}-%Y%m%d-%H%M%S"
-    )
+    name = args.name or f"aegan-{args.data}"
     run_dir = os.path.abspath(os.path.join(args.run_dir, name))
     samples_dir = os.path.join(run_dir, "samples")
     log_dir = os.path.join(run_dir, "logs")
     model_path = os.path.join(run_dir, "model.keras")
-    os.makedirs(run_dir, exist_ok=True)
+    backup_dir = os.path.join(run_dir, "backup")
+    resuming = _check_run_config(run_dir, args)
 
     x, x_test = _load_data(args.data, args.limit, args.seed or 0)
+    # Host noise: the data order and the noise come from the model's
+    # seeded NumPy generator, so a resumed run continues exactly.
     model = keras_aegan.AEGAN(
-        latent_dim=args.latent_dim, width=args.width, seed=args.seed
+        latent_dim=args.latent_dim,
+        width=args.width,
+        seed=args.seed,
+        noise="host",
     )
     callbacks = [
+        keras_aegan.callbacks.BackupAndRestore(
+            backup_dir, save_freq=args.save_every, delete_checkpoint=False
+        ),
         keras_aegan.callbacks.SampleGrid(
             samples_dir,
             every=args.every,
             num_samples=64 if args.data == "digits" else 2500,
             reference_data=x_test,
-        )
+        ),
     ]
     if _tensorboard_available():
         callbacks.append(keras.callbacks.TensorBoard(log_dir))
@@ -79,6 +89,8 @@ def train(args):
         f"Training AEGAN on {args.data} ({len(x)} samples) with the "
         f"{keras.backend.backend()} backend for {args.epochs} epochs."
     )
+    if resuming:
+        print(f"Resuming from the newest checkpoint in {backup_dir}")
     model.fit(
         x,
         epochs=args.epochs,
@@ -92,6 +104,38 @@ def train(args):
         print(f"TensorBoard: {log_dir}  (tensorboard --logdir {log_dir})")
     print(f"Model:       {model_path}")
     return 0
+
+
+def _check_run_config(run_dir, args):
+    """Records the run's arguments; on a rerun, checks they match.
+
+    Returns:
+        Whether the run directory already holds a checkpoint to resume.
+    """
+    config = {key: getattr(args, key) for key in RUN_KEYS}
+    path = os.path.join(run_dir, "run.json")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+        changed = {
+            k: (saved.get(k), v) for k, v in config.items() if saved.get(k) != v
+        }
+        if changed:
+            details = ", ".join(
+                f"--{k.replace('_', '-')} was {old!r}, now {new!r}"
+                for k, (old, new) in changed.items()
+            )
+            raise SystemExit(
+                f"The run directory {run_dir} belongs to a run with other "
+                f"arguments ({details}). Rerun with the same arguments to "
+                "resume it, or pass another --name to start a new run."
+            )
+    else:
+        from keras_aegan.utils.atomic import write_text_atomic
+
+        os.makedirs(run_dir, exist_ok=True)
+        write_text_atomic(path, json.dumps(config, indent=2))
+    return os.path.isdir(os.path.join(run_dir, "backup"))
 
 
 def load_model_file(path):
@@ -177,8 +221,18 @@ def build_parser():
     p.add_argument(
         "--every", type=_positive, default=5, help="sample grid interval"
     )
+    p.add_argument(
+        "--save-every",
+        type=_positive,
+        default=50,
+        help="checkpoint interval in batches (for resuming)",
+    )
     p.add_argument("--run-dir", default="runs")
-    p.add_argument("--name", default=None, help="run name (default: time)")
+    p.add_argument(
+        "--name",
+        default=None,
+        help="run name (default: aegan-DATA); rerunning resumes it",
+    )
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
     p.set_defaults(func=train)
 

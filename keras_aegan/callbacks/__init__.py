@@ -1,6 +1,13 @@
 """Callbacks for adversarial autoencoder models."""
 
+from keras_aegan.callbacks.backup import BackupAndRestore
 from keras_aegan.callbacks.sample_grid import SampleGrid
 from keras_aegan.callbacks.tensorboard_images import TensorBoardImages
+from keras_aegan.trainers.nonfinite import NonFiniteRollback
 
-__all__ = ["SampleGrid", "TensorBoardImages"]
+__all__ = [
+    "BackupAndRestore",
+    "NonFiniteRollback",
+    "SampleGrid",
+    "TensorBoardImages",
+]

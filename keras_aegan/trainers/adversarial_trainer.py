@@ -7,16 +7,19 @@ from keras_aegan.backend import PhaseStep
 from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.trainers import data_checks
+from keras_aegan.trainers.atomic_saving import AtomicSaving
 from keras_aegan.trainers.data_interface import DataInterface
 from keras_aegan.trainers.nonfinite import SKIPS_KEY
 from keras_aegan.trainers.phase_compile import PhaseCompile
 from keras_aegan.utils.validation import check_positive_int
 
 NOISE_SOURCES = ("device", "host")
-NONFINITE_MODES = ("raise", "skip")
+NONFINITE_MODES = ("raise", "skip", "rollback")
 
 
-class AdversarialTrainer(PhaseStep, PhaseCompile, DataInterface, keras.Model):
+class AdversarialTrainer(
+    PhaseStep, PhaseCompile, DataInterface, AtomicSaving, keras.Model
+):
     """Base class of the models: a `fit()` whose step is a list of phases.
 
     A subclass says which networks exist (`network_names`), how to build
@@ -51,7 +54,11 @@ class AdversarialTrainer(PhaseStep, PhaseCompile, DataInterface, keras.Model):
             (weights, optimizer state, its networks' BatchNorm statistics)
             is dropped for that step, on device, and the number of skipped
             phase updates is logged as `nonfinite_skips` (summed per
-            epoch).
+            epoch). `"rollback"`: as `"skip"`, and then the model and
+            optimizer state go back to the last good in-memory snapshot
+            and every phase's learning rate is multiplied by a factor
+            (see `keras_aegan.callbacks.NonFiniteRollback`, which `fit()`
+            adds with its defaults unless you pass one).
         **kwargs: Passed to `keras.Model`.
 
     Example:
@@ -128,6 +135,7 @@ class AdversarialTrainer(PhaseStep, PhaseCompile, DataInterface, keras.Model):
         self.reference_batch = None
         self._generate_rng = np.random.default_rng(seed)
         self._host_rng = np.random.default_rng(seed)
+        self._fit_batches = None  # the HostNoiseBatches fit() is reading
         self._loss_trackers = []
         self._aegan_compile_config = None
         self._disabled_phases = ()
@@ -309,17 +317,23 @@ class AdversarialTrainer(PhaseStep, PhaseCompile, DataInterface, keras.Model):
     def gated_state(self, phase):
         """State a skipped phase update must leave as it was.
 
-        Empty unless `on_nonfinite="skip"`; then the phase's trainable
+        Empty unless non-finite updates are skipped (`on_nonfinite` is
+        `"skip"` or `"rollback"`); then the phase's trainable
         variables, the non-trainable variables of its networks and the
         variables of its optimizer.
         """
-        if self.on_nonfinite != "skip":
+        if not self.skips_nonfinite:
             return []
         return (
             self.phase_variables(phase.name)
             + self.own_state(phase)
             + list(getattr(self, phase.optimizer).variables)
         )
+
+    @property
+    def skips_nonfinite(self):
+        """Whether the step drops non-finite phase updates on device."""
+        return self.on_nonfinite in ("skip", "rollback")
 
     def own_state(self, phase):
         """Non-trainable variables (BatchNorm statistics) a phase moves."""

@@ -1,11 +1,14 @@
 """The data side of the trainer: fit/evaluate inputs and the NumPy API."""
 
+import warnings
+
 import keras
 import numpy as np
 
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.host_noise import HostNoiseBatches
 from keras_aegan.trainers.nonfinite import NonFiniteGuard
+from keras_aegan.trainers.nonfinite import NonFiniteRollback
 from keras_aegan.utils.validation import check_positive_int
 
 # Batches read from a non-array dataset to infer shape, range and statistics.
@@ -94,34 +97,100 @@ class DataInterface:
         if batch_size is not None:
             check_positive_int("batch_size", batch_size)
         data = self._prepare_fit_data(x)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        backup = _find_backup(callbacks)
+        resume = backup.restore(self) if backup is not None else None
+        epoch, start = _resume_position(resume, kwargs.pop("initial_epoch", 0))
+        self._fit_batches = None
         if self.noise == "host" and not isinstance(data, dict):
-            if not isinstance(data, np.ndarray):
-                raise ValueError(
-                    "noise='host' draws the data order and the noise with "
-                    "NumPy and needs array data; pass a NumPy array, or "
-                    "feed noise explicitly as {'x': ..., 'noise': ...}. "
-                    f"Received: {data_checks.describe(x)}"
-                )
-            data = HostNoiseBatches(
-                data,
-                batch_size or 32,
-                kwargs.pop("shuffle", True),
-                self._host_rng,
-                self.noise_shapes(),
-            )
+            data = self._host_batches(data, x, batch_size, kwargs, resume)
+            if resume is not None and resume["host_rng"] is not None:
+                if resume["epoch_done"]:
+                    data.next_epoch()
+                else:
+                    data.start = start
             batch_size = None
-            # The dataset already ordered the samples; Keras must not
-            # reorder its batches with its own (per-backend) generator.
-            kwargs["shuffle"] = False
-        if self.on_nonfinite == "raise":
-            kwargs["callbacks"] = [
-                *(kwargs.get("callbacks") or []),
-                NonFiniteGuard(self.phases),
-            ]
+        if start and not (self._fit_batches and self._fit_batches.start):
+            warnings.warn(
+                "Resuming from a checkpoint taken inside epoch "
+                f"{epoch + 1} (after batch {start}). The position in this "
+                "data cannot be rebuilt (only array data with noise='host' "
+                "can), so the epoch restarts from its first batch with the "
+                "saved weights.",
+                stacklevel=2,
+            )
+        guards = self._nonfinite_callbacks(callbacks)
         validation = kwargs.get("validation_data")
         if validation is not None and _is_array(validation):
             kwargs["validation_data"] = self._check_eval_arrays(validation)
-        return super().fit(data, batch_size=batch_size, epochs=epochs, **kwargs)
+        kwargs.update(batch_size=batch_size, callbacks=guards + callbacks)
+        if self._fit_batches is None or not self._fit_batches.start:
+            return super().fit(
+                data, epochs=epochs, initial_epoch=epoch, **kwargs
+            )
+        # Resuming inside an epoch: Keras runs whole epochs only, so the
+        # rest of this one is a fit() of its own, then the others follow.
+        backup._partial_epoch = True
+        try:
+            first = super().fit(
+                data, epochs=epoch + 1, initial_epoch=epoch, **kwargs
+            )
+        finally:
+            backup._partial_epoch = False
+        if epoch + 1 >= epochs or self.stop_training:
+            return first
+        history = super().fit(
+            data, epochs=epochs, initial_epoch=epoch + 1, **kwargs
+        )
+        history.epoch = first.epoch + history.epoch
+        for key, values in first.history.items():
+            history.history[key] = values + history.history.get(key, [])
+        return history
+
+    def _host_batches(self, data, x, batch_size, kwargs, resume):
+        """The seeded `HostNoiseBatches` of `noise="host"` array data."""
+        if not isinstance(data, np.ndarray):
+            raise ValueError(
+                "noise='host' draws the data order and the noise with "
+                "NumPy and needs array data; pass a NumPy array, or "
+                "feed noise explicitly as {'x': ..., 'noise': ...}. "
+                f"Received: {data_checks.describe(x)}"
+            )
+        if resume is not None and resume["host_rng"] is not None:
+            self._host_rng.bit_generator.state = resume["host_rng"]
+        batches = HostNoiseBatches(
+            data,
+            batch_size or 32,
+            kwargs.pop("shuffle", True),
+            self._host_rng,
+            self.noise_shapes(),
+        )
+        if resume is not None and resume["batches_per_epoch"] not in (
+            None,
+            batches.batches_per_epoch,
+        ):
+            raise ValueError(
+                "The checkpoint was taken with "
+                f"{resume['batches_per_epoch']} batches per epoch; this "
+                f"fit() has {batches.batches_per_epoch}. Resume with the "
+                "same data and batch_size, or use a new backup_dir."
+            )
+        # The dataset already ordered the samples; Keras must not reorder
+        # its batches with its own (per-backend) generator.
+        kwargs["shuffle"] = False
+        self._fit_batches = batches
+        return batches
+
+    def _nonfinite_callbacks(self, callbacks):
+        """Callbacks enforcing `on_nonfinite`; they run before the user's
+        (a checkpoint must never see an unchecked batch)."""
+        if self.on_nonfinite == "raise":
+            return [NonFiniteGuard(self.phases)]
+        if self.on_nonfinite == "rollback" and not any(
+            isinstance(c, NonFiniteRollback) for c in callbacks
+        ):
+            return [NonFiniteRollback()]
+        return []
 
     def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
         """Reports every loss term on `x` without updating any weights.
@@ -224,3 +293,24 @@ def _is_array(x):
         and hasattr(x, "__len__")
         and not hasattr(x, "as_numpy_iterator")
     )
+
+
+def _find_backup(callbacks):
+    from keras_aegan.callbacks.backup import BackupAndRestore
+
+    found = [c for c in callbacks if isinstance(c, BackupAndRestore)]
+    if len(found) > 1:
+        raise ValueError(
+            "fit() takes at most one keras_aegan BackupAndRestore callback. "
+            f"Received {len(found)}."
+        )
+    return found[0] if found else None
+
+
+def _resume_position(resume, initial_epoch):
+    """(first epoch, batches of it already done) for this fit()."""
+    if resume is None:
+        return initial_epoch, 0
+    if resume["epoch_done"]:
+        return resume["epoch"] + 1, 0
+    return resume["epoch"], resume["batch"]

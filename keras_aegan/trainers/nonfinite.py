@@ -1,8 +1,13 @@
-"""Stopping on non-finite losses, naming the phase and term."""
+"""Non-finite losses: stop naming the phase and term, or roll back."""
 
 import math
+import warnings
 
 import keras
+import numpy as np
+
+from keras_aegan.utils.validation import check_int
+from keras_aegan.utils.validation import check_positive_int
 
 # Log key of the number of phase updates skipped with on_nonfinite="skip".
 SKIPS_KEY = "nonfinite_skips"
@@ -67,3 +72,131 @@ def _value(logs, key):
 
 def _finite(logs, key):
     return key not in logs or math.isfinite(_value(logs, key))
+
+
+class NonFiniteRollback(keras.callbacks.Callback):
+    """On a non-finite loss, goes back to the last good state, slower.
+
+    For models with `on_nonfinite="rollback"` (`fit()` adds one with the
+    defaults unless you pass your own). The train step already drops a
+    non-finite phase update (as with `"skip"`); a NaN usually means the
+    run has started to diverge, so this callback then restores the last
+    good snapshot of every weight, BatchNorm statistic and optimizer
+    moment, and multiplies each phase optimizer's learning rate by
+    `factor`. Training continues with the next batch.
+
+    Snapshots are kept in host memory and taken every `every` steps, after
+    a batch whose updates were all finite. Step counters and noise seeds
+    are not rolled back: the step count stays the number of steps run,
+    and the noise after a rollback is fresh. The number of rollbacks so
+    far is logged as `nonfinite_rollbacks` at each epoch end.
+
+    Args:
+        every: Steps between snapshots.
+        factor: Learning-rate multiplier per rollback, in (0, 1].
+        max_rollbacks: Rollbacks allowed in one `fit()`; one more raises
+            `NonFiniteLossError`.
+
+    Example:
+
+    ```python
+    model = keras_aegan.AEGAN(on_nonfinite="rollback")
+    model.fit(x, callbacks=[NonFiniteRollback(every=50, factor=0.3)])
+    ```
+    """
+
+    def __init__(self, every=100, factor=0.5, max_rollbacks=5):
+        super().__init__()
+        self.every = check_positive_int("every", every)
+        if not 0.0 < float(factor) <= 1.0:
+            raise ValueError(
+                f"`factor` must be in (0, 1]. Received: factor={factor!r}"
+            )
+        self.factor = float(factor)
+        self.max_rollbacks = check_int(
+            "max_rollbacks", max_rollbacks, minimum=0
+        )
+        self.rollbacks = 0
+        self.events = []  # (epoch, batch, new learning rates) per rollback
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        if getattr(model, "on_nonfinite", None) != "rollback":
+            raise ValueError(
+                "NonFiniteRollback needs a model built with "
+                "on_nonfinite='rollback' (its step drops non-finite updates "
+                "and counts them). Received a model with on_nonfinite="
+                f"{getattr(model, 'on_nonfinite', None)!r}."
+            )
+        self._optimizers = model.optimizer.optimizers
+        for opt in self._optimizers:
+            if isinstance(
+                opt._learning_rate,
+                keras.optimizers.schedules.LearningRateSchedule,
+            ):
+                raise ValueError(
+                    "NonFiniteRollback lowers learning rates and needs "
+                    f"float ones; optimizer {opt.name!r} has a schedule "
+                    f"({type(opt._learning_rate).__name__})."
+                )
+        counters = {id(opt.iterations) for opt in self._optimizers}
+        self._state = [
+            v
+            for v in model.weights + model.optimizer.variables
+            if id(v) not in counters
+        ]
+        self.rollbacks = 0
+        self.events = []
+        self._snapshot()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._skips = 0.0  # the step's skip counter restarts every epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        skips = float(
+            keras.ops.convert_to_numpy((logs or {}).get(SKIPS_KEY, 0))
+        )
+        if skips > self._skips:
+            self._skips = skips
+            self._rollback(batch)
+            return
+        self._since += 1
+        if self._since >= self.every:
+            self._snapshot()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["nonfinite_rollbacks"] = float(self.rollbacks)
+
+    def _snapshot(self):
+        self._saved = [
+            np.array(keras.ops.convert_to_numpy(v)) for v in self._state
+        ]
+        self._since = 0
+
+    def _rollback(self, batch):
+        self.rollbacks += 1
+        where = f"epoch {self._epoch + 1}, batch {batch + 1}"
+        if self.rollbacks > self.max_rollbacks:
+            raise NonFiniteLossError(
+                f"A phase loss was non-finite again at {where}, after "
+                f"{self.max_rollbacks} rollbacks (max_rollbacks). Training "
+                "stopped; lower the learning rates or check the data."
+            )
+        rates = [
+            float(keras.ops.convert_to_numpy(opt.learning_rate)) * self.factor
+            for opt in self._optimizers
+        ]
+        _ = self.model  # with JAX, attaches the step's state to the model
+        for variable, value in zip(self._state, self._saved):
+            variable.assign(value)
+        for opt, rate in zip(self._optimizers, rates):
+            opt.learning_rate = rate
+        self.events.append((self._epoch, batch, rates))
+        self._since = 0
+        warnings.warn(
+            f"Non-finite loss at {where}: rolled back to the last good "
+            f"snapshot; learning rates now {rates}.",
+            stacklevel=2,
+        )

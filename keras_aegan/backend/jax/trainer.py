@@ -96,7 +96,7 @@ class PhaseStep:
             updates = dict(changed)
             updates.update(zip(map(id, variables), new_phase_values))
             new_opt = dict(zip(map(id, opt.variables), new_opt_values))
-            if self.on_nonfinite == "skip":
+            if self.skips_nonfinite:
                 # Keep the old state of everything the phase would change.
                 finite = jax.numpy.isfinite(total)
                 updates = {
@@ -111,7 +111,7 @@ class PhaseStep:
             values.update(updates)
             opt_values.update(new_opt)
             logs.update(phase_logs)
-        if self.on_nonfinite == "skip":
+        if self.skips_nonfinite:
             logs["nonfinite_skips"] = skips
         results, metric_values = self._update_metrics(
             dict(zip(map(id, self.metrics_variables), metric_values)),

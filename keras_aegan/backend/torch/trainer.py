@@ -24,7 +24,7 @@ class PhaseStep:
             saved = [v.value.detach().clone() for v in frozen]
             # on_nonfinite="skip": a bad loss applies nothing, so only the
             # BatchNorm statistics its forward pass moved need restoring.
-            skip_mode = self.on_nonfinite == "skip"
+            skip_mode = self.skips_nonfinite
             own = self.own_state(phase) if skip_mode else []
             before = [v.value.detach().clone() for v in own]
             total, phase_logs = self._phase_loss(phase, x, noise, training=True)
@@ -46,7 +46,7 @@ class PhaseStep:
             ]
             with torch.no_grad():
                 getattr(self, phase.optimizer).apply(grads, variables)
-        if self.on_nonfinite == "skip":
+        if self.skips_nonfinite:
             logs["nonfinite_skips"] = torch.tensor(skips)
         with torch.no_grad():
             return self._update_trackers(logs, batch_size)
