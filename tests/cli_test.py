@@ -105,3 +105,40 @@ def test_bad_cli_arguments_fail_clearly(tmp_path):
     result = _run(["sample", "missing.keras"], tmp_path)
     assert result.returncode != 0
     assert "No such model file: missing.keras" in result.stderr
+
+
+def test_rerun_with_more_epochs_continues_the_run(trained_run):
+    run_dir, _ = trained_run
+    result = _run(
+        [
+            "train",
+            "--epochs", "3",
+            "--every", "1",
+            "--limit", "128",
+            "--width", "4",
+            "--name", "tiny",
+            "--verbose", "2",
+        ],
+        run_dir.parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Resuming from the newest checkpoint" in result.stdout
+    # Only the third epoch ran: one more sample grid, two more steps.
+    assert "Epoch 3/3" in result.stdout and "Epoch 1/3" not in result.stdout
+    assert (run_dir / "samples" / "samples_epoch_0003.png").exists()
+    model = keras.saving.load_model(run_dir / "model.keras")
+    assert int(model.generator_optimizer.iterations) == 6
+
+
+def test_rerun_with_other_model_arguments_is_refused(trained_run):
+    run_dir, _ = trained_run
+    before = (run_dir / "model.keras").read_bytes()
+    result = _run(
+        ["train", "--epochs", "3", "--limit", "128", "--width", "8",
+         "--name", "tiny"],
+        run_dir.parent.parent,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "--width was 4, now 8" in result.stderr
+    assert "pass another --name" in result.stderr
+    assert (run_dir / "model.keras").read_bytes() == before

@@ -58,8 +58,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             inside an epoch).
         keep: Number of complete checkpoints kept (at least 1).
         delete_checkpoint: Whether to delete `backup_dir` when `fit()`
-            completes. Use `False` to keep it, e.g. to train a finished run
-            for more epochs later.
+            completes. With `False`, the state at the end of `fit()` is
+            saved too, so the same code run with more `epochs` trains the
+            finished run further.
 
     Example:
 
@@ -92,6 +93,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._epoch_start = 0
         self._epoch_rng_state = None
         self._last_saved_step = None
+        self._epochs_done = None
 
     # ---------------------------------------------------------------- restore
     def restore(self, model):
@@ -194,6 +196,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 "keras.callbacks.BackupAndRestore. Received a model of "
                 f"class {type(self.model).__name__}."
             )
+        self._epochs_done = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -210,19 +213,26 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_batch_seen = 0
+        self._epochs_done = epoch
         if self.save_freq == "epoch" and _finite(logs):
-            batches = self.model._fit_batches
-            done = batches.batches_per_epoch if batches else 0
-            # Saved as the end of this epoch; restoring moves on to the
-            # next one (see `AdversarialTrainer.fit`).
-            self._save(epoch, done, epoch_done=True)
+            self._save_epoch_end()
+
+    def _save_epoch_end(self):
+        # Saved as the end of the epoch; restoring moves on to the next
+        # one (see `AdversarialTrainer.fit`).
+        batches = self.model._fit_batches
+        done = batches.batches_per_epoch if batches else 0
+        self._save(self._epochs_done, done, epoch_done=True)
 
     def on_train_end(self, logs=None):
         if self._partial_epoch:
             return  # fit() continues with the remaining epochs
         self._restored = False
-        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
-            shutil.rmtree(self.backup_dir)
+        if self.delete_checkpoint:
+            if os.path.isdir(self.backup_dir):
+                shutil.rmtree(self.backup_dir)
+        elif self._epochs_done is not None and _finite(logs):
+            self._save_epoch_end()
 
     def _save(self, epoch, batch, epoch_done=False):
         model = self.model
