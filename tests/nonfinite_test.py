@@ -108,3 +108,89 @@ def test_skip_drops_only_the_bad_update(ring):
 def test_bad_mode_is_refused():
     with pytest.raises(ValueError, match=r"on_nonfinite='ignore'"):
         small_aegan(on_nonfinite="ignore")
+
+
+def _split(data, start, stop):
+    return {
+        "x": data["x"][start:stop],
+        "noise": {k: v[start:stop] for k, v in data["noise"].items()},
+    }
+
+
+def _all_state(model):
+    """Every weight and optimizer variable but step counters and rates."""
+    return [
+        np.array(keras.ops.convert_to_numpy(v))
+        for v in model.weights + model.optimizer.variables
+        if v.name not in ("iteration", "learning_rate")
+    ]
+
+
+def _rates(model):
+    return [
+        float(keras.ops.convert_to_numpy(o.learning_rate))
+        for o in model.optimizer.optimizers
+    ]
+
+
+def test_rollback_restores_last_good_state_and_lowers_rates(ring):
+    model = small_aegan(on_nonfinite="rollback")
+    data = _poisoned(ring)
+    model.fit(_split(data, 0, 2 * BATCH), epochs=1, batch_size=BATCH, verbose=0)
+    good = _all_state(model)
+    rates = _rates(model)
+    rollback = keras_aegan.callbacks.NonFiniteRollback(every=1, factor=0.5)
+    with pytest.warns(UserWarning, match="rolled back"):
+        history = model.fit(
+            _split(data, 2 * BATCH, N),
+            epochs=1,
+            batch_size=BATCH,
+            callbacks=[rollback],
+            verbose=0,
+        )
+    assert history.history["nonfinite_rollbacks"] == [1.0]
+    assert rollback.rollbacks == 1
+    # Everything, the discriminator that did update in the bad step
+    # included, is back at the snapshot; only the step counters moved on.
+    after = _all_state(model)
+    assert len(after) == len(good)
+    for before, now in zip(good, after):
+        np.testing.assert_array_equal(before, now)
+    assert int(model.discriminator_optimizer.iterations) == 3
+    np.testing.assert_allclose(_rates(model), [r * 0.5 for r in rates])
+    # Training goes on from there with finite losses.
+    history = model.fit(
+        _split(data, 0, 2 * BATCH), epochs=1, batch_size=BATCH, verbose=0
+    )
+    assert history.history["nonfinite_rollbacks"] == [0.0]
+    assert np.all(np.isfinite(history.history["generator_loss"]))
+
+
+def test_rollback_gives_up_after_max_rollbacks(ring):
+    model = small_aegan(on_nonfinite="rollback")
+    rollback = keras_aegan.callbacks.NonFiniteRollback(max_rollbacks=0)
+    with pytest.raises(
+        keras_aegan.NonFiniteLossError,
+        match=r"at epoch 1, batch 3 and the 0 rollbacks allowed",
+    ):
+        model.fit(
+            _poisoned(ring), epochs=1, batch_size=BATCH, shuffle=False,
+            callbacks=[rollback], verbose=0,
+        )  # fmt: skip
+
+
+def test_rollback_needs_rollback_mode_and_float_rates(ring):
+    rollback = keras_aegan.callbacks.NonFiniteRollback()
+    with pytest.raises(ValueError, match=r"on_nonfinite='raise'"):
+        small_aegan().fit(
+            ring[:N], batch_size=BATCH, callbacks=[rollback], verbose=0
+        )
+    model = small_aegan(on_nonfinite="rollback")
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+    model.compile(
+        generator_optimizer=keras.optimizers.Adam(schedule),
+    )
+    with pytest.raises(ValueError, match=r"has a schedule \(ExponentialDe"):
+        model.fit(ring[:N], batch_size=BATCH, verbose=0)
+    with pytest.raises(ValueError, match=r"factor=0"):
+        keras_aegan.callbacks.NonFiniteRollback(factor=0)

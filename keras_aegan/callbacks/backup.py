@@ -1,6 +1,5 @@
 """Crash-safe checkpoints that resume training exactly where it stopped."""
 
-import contextlib
 import json
 import os
 import re
@@ -47,8 +46,10 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
       previous `keep - 1` checkpoints stay, so a kill at any moment leaves
       a complete checkpoint; if the newest one cannot be read, the next
       older one is used.
-    - **Only finite states are saved**: a batch whose loss is NaN/Inf is
-      not checkpointed.
+    - **Only finite states are saved**: `fit()` runs the model's NaN/Inf
+      handling (`on_nonfinite`) before this callback, so with `"raise"`
+      a bad batch stops training before it is checkpointed, and with
+      `"skip"` or `"rollback"` its update never reached the weights.
 
     Args:
         backup_dir: Directory of the checkpoints. It belongs to this run:
@@ -208,13 +209,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             self._epoch_rng_state = batches.epoch_rng_state
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch) and _finite(logs):
+        if self._should_save_on_batch(batch):
             self._save(self._epoch, self._epoch_start + batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_batch_seen = 0
         self._epochs_done = epoch
-        if self.save_freq == "epoch" and _finite(logs):
+        if self.save_freq == "epoch":
             self._save_epoch_end()
 
     def _save_epoch_end(self):
@@ -231,7 +232,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if self.delete_checkpoint:
             if os.path.isdir(self.backup_dir):
                 shutil.rmtree(self.backup_dir)
-        elif self._epochs_done is not None and _finite(logs):
+        elif self._epochs_done is not None:
             self._save_epoch_end()
 
     def _save(self, epoch, batch, epoch_done=False):
@@ -296,16 +297,6 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
 class _Incompatible(ValueError):
     """A checkpoint of another model: never silently skipped."""
-
-
-def _finite(logs):
-    if not logs:
-        return True
-    for value in logs.values():
-        with contextlib.suppress(TypeError, ValueError):
-            if not np.all(np.isfinite(np.asarray(value, dtype="float64"))):
-                return False
-    return True
 
 
 def _json_int(value):

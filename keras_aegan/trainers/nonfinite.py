@@ -170,25 +170,27 @@ class NonFiniteRollback(keras.callbacks.Callback):
             logs["nonfinite_rollbacks"] = float(self.rollbacks)
 
     def _snapshot(self):
+        _ = self.model  # with JAX, attaches the step's state to the model
         self._saved = [
             np.array(keras.ops.convert_to_numpy(v)) for v in self._state
         ]
         self._since = 0
 
     def _rollback(self, batch):
+        _ = self.model  # with JAX, attaches the step's state to the model
         self.rollbacks += 1
         where = f"epoch {self._epoch + 1}, batch {batch + 1}"
         if self.rollbacks > self.max_rollbacks:
             raise NonFiniteLossError(
-                f"A phase loss was non-finite again at {where}, after "
-                f"{self.max_rollbacks} rollbacks (max_rollbacks). Training "
-                "stopped; lower the learning rates or check the data."
+                f"A phase loss was non-finite at {where} and the "
+                f"{self.max_rollbacks} rollbacks allowed (max_rollbacks="
+                f"{self.max_rollbacks}) are used up. Training stopped; "
+                "lower the learning rates or check the data."
             )
         rates = [
             float(keras.ops.convert_to_numpy(opt.learning_rate)) * self.factor
             for opt in self._optimizers
         ]
-        _ = self.model  # with JAX, attaches the step's state to the model
         for variable, value in zip(self._state, self._saved):
             variable.assign(value)
         for opt, rate in zip(self._optimizers, rates):

@@ -91,7 +91,7 @@ class PhaseCompile:
         self._loss_trackers = [
             keras.metrics.Mean(name=key) for key in self._log_keys()
         ]
-        if self.on_nonfinite == "skip":
+        if self.skips_nonfinite:
             self._loss_trackers.append(keras.metrics.Sum(name=SKIPS_KEY))
         self._aegan_compile_config = {
             "optimizers": {
