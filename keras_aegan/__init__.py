@@ -7,6 +7,7 @@ from keras_aegan import losses
 from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
+from keras_aegan.saving import load_model
 from keras_aegan.trainers import AdversarialTrainer
 from keras_aegan.trainers import NonFiniteLossError
 from keras_aegan.trainers import Phase
@@ -21,6 +22,7 @@ __all__ = [
     "callbacks",
     "datasets",
     "layers",
+    "load_model",
     "losses",
     "metrics",
     "networks",

@@ -147,26 +147,12 @@ def load_model_file(path):
     Returns:
         The loaded `AdversarialTrainer` subclass instance.
     """
-    import zipfile
+    from keras_aegan.saving import load_model
 
-    import keras
-
-    from keras_aegan.trainers import AdversarialTrainer
-
-    if not os.path.isfile(path):
-        raise SystemExit(f"No such model file: {path}")
-    if not zipfile.is_zipfile(path):
-        raise SystemExit(
-            f"Not a .keras file (a zip archive): {path}. It may be truncated "
-            "or corrupted."
-        )
-    model = keras.saving.load_model(path, safe_mode=True)
-    if not isinstance(model, AdversarialTrainer):
-        raise SystemExit(
-            f"{path} holds a {type(model).__name__}, not a keras_aegan "
-            "model (AEGAN or another AdversarialTrainer)."
-        )
-    return model
+    try:
+        return load_model(path, safe_mode=True)
+    except (OSError, ValueError) as e:
+        raise SystemExit(str(e)) from None
 
 
 def sample(args):

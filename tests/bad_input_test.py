@@ -166,3 +166,108 @@ def test_custom_networks_are_used(ring):
     for name, net in nets.items():
         assert getattr(model, name) is net
     assert model.encode(ring[:4]).shape == (4, 3)
+
+
+def _empty_generator():
+    return
+    yield
+
+
+class _EmptyDataset(keras.utils.PyDataset):
+    def __len__(self):
+        return 0
+
+    def __getitem__(self, index):
+        raise IndexError(index)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_empty_generator, _EmptyDataset],
+    ids=["generator", "py_dataset"],
+)
+def test_empty_iterables_are_refused(make):
+    with pytest.raises(ValueError, match=r"yielded no batches. Received: "):
+        small_aegan().fit(make(), verbose=0)
+
+
+@pytest.mark.parametrize("noise", ["device", "host"])
+def test_batch_larger_than_data_is_one_partial_batch(ring, noise):
+    # As in Keras: a batch_size above the sample count gives one batch.
+    model = small_aegan(noise=noise)
+    history = model.fit(ring[:10], batch_size=64, epochs=2, verbose=0)
+    assert int(model.generator_optimizer.iterations) == 2
+    assert np.all(np.isfinite(history.history["generator_loss"]))
+
+
+@pytest.mark.parametrize(
+    "x,batch_size",
+    [
+        (np.array([[0.5, -0.5]], "float32"), 1),  # one sample in all
+        (np.ones((8, 2), "float32"), 4),  # constant features: std 0
+        (None, 1),  # images through BatchNorm, one at a time
+    ],
+    ids=["single_sample", "constant", "image_batch_of_one"],
+)
+def test_degenerate_but_valid_data_trains_finitely(x, batch_size, digits):
+    if x is None:
+        x = digits[0][0][:3]
+    model = small_aegan()
+    history = model.fit(x, batch_size=batch_size, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["generator_loss"]))
+    assert np.all(np.isfinite(model.generate(4, seed=0)))
+
+
+def test_keras_style_compile_arguments_are_refused():
+    with pytest.raises(TypeError, match=r"\['loss', 'optimizer'\].*own los"):
+        small_aegan().compile(optimizer="adam", loss="mse")
+
+
+def test_unknown_network_role_is_refused():
+    with pytest.raises(ValueError, match=r"Received: 'critic'"):
+        keras_aegan.networks.default_network("critic", (2,), 2)
+
+
+def test_non_numeric_noise_names_the_noise(ring):
+    noise = {
+        "discriminator": np.array([["a", "b"]] * 8),
+        "generator": np.zeros((8, 2)),
+    }
+    with pytest.raises(ValueError, match=r"noise 'discriminator' must hold"):
+        small_aegan().fit({"x": ring[:8], "noise": noise}, verbose=0)
+
+
+def _digest(path):
+    import hashlib
+
+    files = [path] if path.is_file() else sorted(path.rglob("*"))
+    return {
+        str(f): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in files
+        if f.is_file()
+    }
+
+
+def test_bad_input_never_touches_saved_files(ring, tmp_path):
+    model = small_aegan(noise="host")
+    backup = keras_aegan.callbacks.BackupAndRestore(
+        tmp_path / "backup", save_freq=1, delete_checkpoint=False
+    )
+    model.fit(ring[:64], batch_size=32, callbacks=[backup], verbose=0)
+    model.save(tmp_path / "model.keras")
+    before = _digest(tmp_path)
+    attempts = [
+        lambda: model.fit(np.zeros((8, 3)), callbacks=[backup], verbose=0),
+        lambda: model.fit(
+            np.full((8, 2), np.nan), callbacks=[backup], verbose=0
+        ),
+        lambda: model.fit(
+            ring[:64], batch_size=16, callbacks=[backup], verbose=0
+        ),
+        lambda: model.fit(ring[:64], batch_size=0, verbose=0),
+        lambda: model.encode(np.zeros((2, 5))),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValueError):
+            attempt()
+    assert _digest(tmp_path) == before

@@ -76,5 +76,106 @@ def test_file_of_another_class_is_refused(tmp_path):
     other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     path = tmp_path / "other.keras"
     other.save(path)
-    with pytest.raises(SystemExit, match=r"holds a Sequential, not a keras"):
+    with pytest.raises(
+        SystemExit, match=r"holds a 'Sequential'.*not a keras_aegan"
+    ):
         main(["sample", str(path)])
+
+
+def _variant(path, tmp_path, name, edit):
+    """A copy of the saved file with one member rewritten by `edit`."""
+    bad = tmp_path / name
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = edit(item.filename, zin.read(item.filename))
+            if data is not None:
+                zout.writestr(item, data)
+    return bad
+
+
+def _flip_byte_in_weights(path, tmp_path):
+    """Flips one stored byte of the weights member, keeping the zip valid
+    except for that member's checksum."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("model.weights.h5")
+    # The member's data starts after its 30-byte local header, name and
+    # extra field; flip a byte in the middle of it.
+    start = info.header_offset + 30 + len(info.filename.encode())
+    start += len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    bad = tmp_path / "flipped.keras"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+@pytest.mark.parametrize(
+    "case,message",
+    [
+        ("missing", r"No such model file"),
+        ("empty", r"Not a .keras file.*\(0 bytes\)"),
+        ("garbage", r"Not a .keras file.*truncated or corrupted"),
+        ("truncated", r"Not a .keras file"),
+        ("directory", r"No such model file"),
+        ("bad_json", r"config.json is not valid JSON"),
+        ("json_list", r"config.json holds a list"),
+        ("no_weights", r"lacks \['model.weights.h5'\]"),
+        ("flipped", r"member 'model.weights.h5' fails its checksum"),
+        ("unknown_class", r"holds a 'NoSuchGAN'.*not a keras_aegan model"),
+        ("lambda", r"(?i)Could not load.*lambda"),
+    ],
+)
+def test_bad_model_files_fail_clearly(saved_model, tmp_path, case, message):
+    import keras_aegan
+
+    _, path = saved_model
+    original = path.read_bytes()
+    data = path.read_bytes()
+
+    def unknown(config):
+        config["class_name"] = "NoSuchGAN"
+        config["registered_name"] = "keras_aegan>NoSuchGAN"
+
+    def lam(config):
+        entry = keras.saving.serialize_keras_object(
+            keras.layers.Lambda(lambda t: t * 2.0)
+        )
+        entry["name"], entry["inbound_nodes"] = "injected", []
+        config["config"]["generator"]["config"]["layers"].append(entry)
+
+    bad = tmp_path / f"{case}.keras"
+    if case == "empty":
+        bad.write_bytes(b"")
+    elif case == "garbage":
+        bad.write_bytes(np.random.default_rng(0).bytes(4096))
+    elif case == "truncated":
+        bad.write_bytes(data[: len(data) * 3 // 4])
+    elif case == "directory":
+        bad.mkdir()
+    elif case == "bad_json":
+        bad = _variant(
+            path, tmp_path, "j.keras",
+            lambda n, d: d[:-5] if n == "config.json" else d,
+        )  # fmt: skip
+    elif case == "json_list":
+        bad = _variant(
+            path, tmp_path, "l.keras",
+            lambda n, d: b"[1, 2]" if n == "config.json" else d,
+        )  # fmt: skip
+    elif case == "no_weights":
+        bad = _variant(
+            path, tmp_path, "w.keras",
+            lambda n, d: None if n == "model.weights.h5" else d,
+        )  # fmt: skip
+    elif case == "flipped":
+        bad = _flip_byte_in_weights(path, tmp_path)
+    elif case == "unknown_class":
+        _rewrite(path, bad, unknown)
+    elif case == "lambda":
+        _rewrite(path, bad, lam)
+    with pytest.raises((ValueError, OSError), match=message):
+        keras_aegan.load_model(bad)
+    with pytest.raises(SystemExit, match=message):
+        main(["sample", str(bad), "--output", str(tmp_path / "x.png")])
+    # The good file is untouched.
+    assert path.read_bytes() == original

@@ -2,7 +2,9 @@
 
 Only the modules under this package import a framework at top level. Each
 defines `PhaseStep`, a mixin providing `train_step` and `test_step` for the
-`AdversarialTrainer`; everything else is written in `keras.ops`.
+`AdversarialTrainer`; everything else is written in `keras.ops`, except
+`conv2d`: `None`, or a backend's replacement for `keras.ops.conv` where
+Keras's generic path fails (see `keras_aegan.layers.Conv2D`).
 """
 
 import keras
@@ -11,14 +13,19 @@ _BACKEND = keras.backend.backend()
 
 if _BACKEND == "tensorflow":
     from keras_aegan.backend.tensorflow.trainer import PhaseStep
+
+    conv2d = None
 elif _BACKEND == "torch":
+    from keras_aegan.backend.torch.ops import conv2d
     from keras_aegan.backend.torch.trainer import PhaseStep
 elif _BACKEND == "jax":
     from keras_aegan.backend.jax.trainer import PhaseStep
+
+    conv2d = None
 else:
     raise ImportError(
         "keras_aegan supports the 'tensorflow', 'torch' and 'jax' Keras "
         f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
     )
 
-__all__ = ["PhaseStep"]
+__all__ = ["PhaseStep", "conv2d"]

@@ -207,6 +207,7 @@ class AEGAN(AdversarialTrainer):
         run_eagerly=False,
         steps_per_execution=1,
         jit_compile="auto",
+        **kwargs,
     ):
         """Configures training.
 
@@ -225,7 +226,19 @@ class AEGAN(AdversarialTrainer):
             run_eagerly: Run the step eagerly.
             steps_per_execution: Steps per compiled call.
             jit_compile: `"auto"`, True or False.
+            **kwargs: Refused with a `TypeError` that lists the accepted
+                arguments (AEGAN defines its own losses, and each phase
+                has its own optimizer, so Keras's `optimizer=`/`loss=` do
+                not apply).
         """
+        if kwargs:
+            raise TypeError(
+                f"AEGAN.compile() got unknown arguments {sorted(kwargs)}. "
+                "AEGAN defines its own losses; it takes "
+                "generator_optimizer, discriminator_optimizer, "
+                "loss_weights, real_label, fake_label, run_eagerly, "
+                "steps_per_execution and jit_compile."
+            )
         for name, value in (
             ("real_label", real_label),
             ("fake_label", fake_label),

@@ -5,6 +5,8 @@ import math
 import keras
 from keras import layers
 
+from keras_aegan.layers.conv import Conv2D
+
 MIN_IMAGE_SIZE = 8
 MAX_IMAGE_SIZE = 128
 # PyTorch's default (0.1 there, 1 - 0.1 here), used by the reference
@@ -104,7 +106,7 @@ def image_generator(latent_dim, image_shape, width=32):
         )(h)
         h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
         h = layers.ReLU()(h)
-    x = layers.Conv2D(image_shape[-1], 3, padding="same")(h)
+    x = Conv2D(image_shape[-1], 3, padding="same")(h)
     x = layers.Activation("tanh")(x)
     return keras.Model(z, x, name="generator")
 
@@ -115,9 +117,9 @@ def _conv_trunk(image_shape, width):
     h = x
     for stage in range(stages):
         channels = _channels(width, stages - stage, stages)
-        h = layers.Conv2D(
-            channels, 4, strides=2, padding="same", use_bias=stage == 0
-        )(h)
+        h = Conv2D(channels, 4, strides=2, padding="same", use_bias=stage == 0)(
+            h
+        )
         if stage > 0:
             h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
         h = layers.LeakyReLU(negative_slope=0.2)(h)

@@ -62,6 +62,7 @@ class DataInterface:
             )
         for key, shape in shapes.items():
             value = np.asarray(noise[key])
+            data_checks.check_numeric(value, f"noise {key!r}")
             if value.shape != (n,) + tuple(shape):
                 raise ValueError(
                     f"Noise {key!r} must have shape {(n,) + tuple(shape)}. "
