@@ -26,7 +26,7 @@ status=0
 for backend in tensorflow jax torch; do
   echo "=== KERAS_BACKEND=$backend ==="
   KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
-    -p no:cacheprovider -m "not cross_backend" \
+    -p no:cacheprovider -rx -m "not cross_backend" \
     --junitxml="$reports/$backend.xml" "$@" || status=1
 done
 # Parity and checkpoint portability start one subprocess per backend
@@ -52,6 +52,10 @@ for path in sorted(glob.glob(f"{sys.argv[1]}/*.xml")):
     passed = counts["tests"] - failed - counts["skipped"]
     print(f"{backend}: {passed} passed, {failed} failed, "
           f"{counts['skipped']} skipped")
+    # Numbers tests report with record_property("measured", ...).
+    for prop in suite.iter("property"):
+        if prop.get("name") == "measured":
+            print(f"  {prop.get('value')}")
 failed = totals["failures"] + totals["errors"]
 passed = totals["tests"] - failed - totals["skipped"]
 print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")

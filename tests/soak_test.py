@@ -1,19 +1,20 @@
 """Soak: many short epochs with every callback on; memory stays flat.
 
 The job (`keras_aegan.testing.soak_job`, a real subprocess on this
-suite's backend) records resident memory after each epoch. Growth is the
-largest rate (rss[j] - rss[i]) / (j - i) over all spans of at least
-`MIN_SPAN` epochs after a warm-up: a steady leak shows in every long span
-even when the allocator hands memory back in one step somewhere (JAX runs
-drop by ~240 MB once, which makes a fitted slope meaningless), and a
-one-time allocation of up to 2 MB stays under the bound.
+suite's backend) records resident memory after each epoch, after garbage
+collection and a glibc heap trim (without the trim, JAX runs drop by
+~250 MB once when glibc trims on its own, which hides any trend).
 
-Bound: on all three backends the job's memory creeps by 30-45 KB per epoch
-(measured: JAX 42, PyTorch 33, TensorFlow 32 KB/epoch with no callbacks
-at all), which tracemalloc shows is not Python objects but allocator
-fragmentation. 100 KB/epoch sits above that and below any real per-epoch
-leak of the callbacks: one retained sample grid or TensorBoard image set
-is 100-300 KB, a retraced compiled function is megabytes.
+Growth is (median of the last `WINDOW` epochs - median of the `WINDOW`
+epochs after the warm-up) / the epochs between the two windows' centres.
+Bound: the job's memory settles slowly and jitters without a leak.
+Measured over 120 epochs on JAX: +150 KB/epoch over epochs 0-20, +100 over
+20-60, +40 over 60-120, with +-2 MB jitter (PyTorch: 38 KB/epoch from the
+start, smooth); hence the 40-epoch warm-up. The medians' jitter over the
+30 epochs between the windows adds up to ~35 KB/epoch. 150 KB/epoch sits above
+creep plus jitter and well below the leaks this test is for: a retraced
+compiled step or a retained model copy costs megabytes per epoch, and
+TensorFlow's save_weights growth (below) shows as ~700 KB/epoch here.
 """
 
 import json
@@ -25,8 +26,8 @@ import numpy as np
 import pytest
 from conftest import BACKEND
 
-EPOCHS, WARMUP, MIN_SPAN = 50, 15, 20
-MAX_GROWTH_PER_EPOCH = 100 * 1024
+EPOCHS, WARMUP, WINDOW = 80, 40, 10
+MAX_GROWTH_PER_EPOCH = 150 * 1024
 
 pytestmark = [
     pytest.mark.soak,
@@ -45,7 +46,7 @@ pytestmark = [
     "two-layer keras.Sequential; PyTorch and JAX: 0), and this job saves "
     "three times per epoch",
 )
-def test_memory_stays_flat_with_all_callbacks(tmp_path):
+def test_memory_stays_flat_with_all_callbacks(tmp_path, record_property):
     env = dict(os.environ, KERAS_BACKEND=BACKEND)
     result = subprocess.run(
         [sys.executable, "-m", "keras_aegan.testing.soak_job",
@@ -55,17 +56,15 @@ def test_memory_stays_flat_with_all_callbacks(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     rss = np.array(json.loads((tmp_path / "rss.json").read_text())["rss"])
     assert len(rss) == EPOCHS
-    window = rss[WARMUP:].astype("float64")
-    slope = max(
-        (window[j] - window[i]) / (j - i)
-        for i in range(len(window))
-        for j in range(i + MIN_SPAN, len(window))
-    )
+    early = np.median(rss[WARMUP : WARMUP + WINDOW])
+    late = np.median(rss[EPOCHS - WINDOW :])
+    slope = (late - early) / (EPOCHS - WINDOW - WARMUP)
     total = (rss[-1] - rss[WARMUP]) / 2**20
-    print(
-        f"{BACKEND}: at most {slope / 1024:.1f} KB/epoch over any "
-        f"{MIN_SPAN}+ epochs of {WARMUP}-{EPOCHS} ({total:+.1f} MB in all, "
-        f"peak {rss.max() / 2**20:.0f} MB)"
+    record_property(
+        "measured",
+        f"soak {BACKEND}: {slope / 1024:.1f} KB/epoch over epochs "
+        f"{WARMUP}-{EPOCHS} ({total:+.1f} MB, peak "
+        f"{rss.max() / 2**20:.0f} MB)",
     )
     assert slope <= MAX_GROWTH_PER_EPOCH, (
         f"resident memory grows {slope / 1024:.1f} KB per epoch"

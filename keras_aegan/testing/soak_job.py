@@ -8,10 +8,12 @@ TensorFlow is installed), `TensorBoardImages`, `BackupAndRestore` (every
 batch), `ModelCheckpoint`, `CSVLogger`, the default non-finite guard and
 `evaluate` on validation data, all every epoch. After each epoch it
 records the process's resident memory (Linux `/proc/self/statm`, after
-garbage collection) and writes the series to `DIR/rss.json`.
+garbage collection and a glibc heap trim) and writes the series to
+`DIR/rss.json`.
 """
 
 import argparse
+import ctypes
 import gc
 import importlib.util
 import json
@@ -24,8 +26,24 @@ import numpy as np
 import keras_aegan
 
 
+def _trim_heap():
+    """Returns freed heap pages to the system (glibc), if possible.
+
+    Without it, resident memory also counts memory that is free but not
+    yet handed back, and drops by hundreds of MB whenever glibc decides to
+    trim, which hides or fakes growth.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def resident_bytes():
-    """Resident set size of this process in bytes (Linux)."""
+    """Resident set size of this process in bytes (Linux), after garbage
+    collection and a heap trim."""
+    gc.collect()
+    _trim_heap()
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE")
@@ -37,7 +55,6 @@ class _RecordMemory(keras.callbacks.Callback):
         self.rss = []
 
     def on_epoch_end(self, epoch, logs=None):
-        gc.collect()
         self.rss.append(resident_bytes())
 
 
@@ -84,7 +101,7 @@ def main(argv=None):
     )
     with open(os.path.join(out, "rss.json"), "w") as f:
         json.dump({"rss": record.rss, "epochs": args.epochs}, f)
-    print(f"rss MB: {np.array(record.rss[::10]) / 2**20}")
+    print(f"rss MB: {np.round(np.array(record.rss) / 2**20, 1)}")
     return 0
 
 
