@@ -23,6 +23,21 @@ echo "=== ruff ==="
 
 reports="$(mktemp -d)"
 status=0
+# The memory soak (tests/soak_test.py) runs one long job per backend; it
+# starts now, in the background and one backend at a time, on the core the
+# per-backend suites leave idle much of the time. The cross-backend step
+# reads its results.
+soak="$(mktemp -d)"
+(
+  for backend in tensorflow jax torch; do
+    KERAS_BACKEND="$backend" "$VENV/bin/python" -m \
+      keras_aegan.testing.soak_job "$soak/$backend" \
+      > "$soak/$backend.log" 2>&1 && code=0 || code=$?
+    mv "$soak/$backend.log" "$soak/$backend/job.log" 2>/dev/null || true
+    echo "$code" > "$soak/$backend.exit"
+  done
+) &
+soak_pid=$!
 for backend in tensorflow jax torch; do
   echo "=== KERAS_BACKEND=$backend ==="
   KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
@@ -31,9 +46,11 @@ for backend in tensorflow jax torch; do
 done
 # Parity and checkpoint portability start one subprocess per backend
 # themselves, so they run once.
-echo "=== cross-backend (parity, portability) ==="
-KERAS_BACKEND=jax "$VENV/bin/python" -m pytest -q -rP -p no:cacheprovider \
-  -m cross_backend --junitxml="$reports/cross_backend.xml" "$@" || status=1
+echo "=== cross-backend (parity, portability, memory soak) ==="
+KERAS_AEGAN_SOAK_DIR="$soak" KERAS_BACKEND=jax "$VENV/bin/python" -m pytest \
+  -q -rPx -p no:cacheprovider -m cross_backend \
+  --junitxml="$reports/cross_backend.xml" "$@" || status=1
+wait "$soak_pid" || true
 
 "$VENV/bin/python" - "$reports" <<'PY'
 import glob

@@ -50,6 +50,11 @@ def _state(path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax",
+    reason="the command line's resume logic has no backend-specific code; "
+    "resuming itself is tested per backend in resume_test.py",
+)
 def test_killed_cli_run_resumes_with_the_same_command(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

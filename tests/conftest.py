@@ -1,5 +1,9 @@
 """Shared fixtures. The suite runs once per backend (KERAS_BACKEND)."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -50,3 +54,31 @@ def optimizer_values(optimizer):
 def assert_all_finite(history):
     for key, values in history.history.items():
         assert np.all(np.isfinite(values)), (key, values)
+
+
+def start_job(module, args, log_path):
+    """Starts `python -m module args` on this suite's backend.
+
+    Its stdout is a text pipe (read it line by line); its stderr goes to
+    `log_path`, so a chatty child can never block on a full pipe.
+    """
+    env = dict(os.environ, KERAS_BACKEND=BACKEND, PYTHONUNBUFFERED="1")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+        )
+    proc.log_path = log_path
+    return proc
+
+
+def finish_job(proc):
+    """Waits for a `start_job` process; returns (exit code, stderr tail)."""
+    proc.stdout.close()
+    code = proc.wait(timeout=300)
+    with open(proc.log_path) as log:
+        return code, log.read()[-3000:]

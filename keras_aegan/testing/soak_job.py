@@ -61,9 +61,10 @@ class _RecordMemory(keras.callbacks.Callback):
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=80)
     args = parser.parse_args(argv)
     out = args.directory
+    os.makedirs(out, exist_ok=True)
 
     keras.utils.set_random_seed(0)
     (x, _), (x_test, _) = keras_aegan.datasets.load_digits()

@@ -95,8 +95,8 @@ def to_numpy(x):
         ) from e
 
 
-def check_numeric(x, what="data"):
-    """Raises ValueError unless `x` holds finite real numbers."""
+def check_numeric(x, what="data", finite=True):
+    """Raises ValueError unless `x` holds (finite) real numbers."""
     if x.dtype == bool or not (
         np.issubdtype(x.dtype, np.integer)
         or np.issubdtype(x.dtype, np.floating)
@@ -107,7 +107,7 @@ def check_numeric(x, what="data"):
         )
     if x.size == 0 or x.shape[0] == 0:
         raise ValueError(f"The {what} is empty. Received: shape={x.shape}")
-    if np.issubdtype(x.dtype, np.floating):
+    if finite and np.issubdtype(x.dtype, np.floating):
         bad = ~np.isfinite(x)
         if bad.any():
             raise ValueError(

@@ -62,7 +62,9 @@ class DataInterface:
             )
         for key, shape in shapes.items():
             value = np.asarray(noise[key])
-            data_checks.check_numeric(value, f"noise {key!r}")
+            # Explicit noise is used as given: non-finite codes (a way to
+            # probe the model) reach the losses and `on_nonfinite`.
+            data_checks.check_numeric(value, f"noise {key!r}", finite=False)
             if value.shape != (n,) + tuple(shape):
                 raise ValueError(
                     f"Noise {key!r} must have shape {(n,) + tuple(shape)}. "
