@@ -8,7 +8,6 @@ import tempfile
 import warnings
 
 import keras
-import numpy as np
 
 from keras_aegan.utils.atomic import fsync_path
 from keras_aegan.utils.atomic import write_text_atomic
@@ -262,7 +261,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         try:
             model.save_weights(os.path.join(tmp, _WEIGHTS))
             with open(os.path.join(tmp, _STATE), "w", encoding="utf-8") as f:
-                json.dump(state, f, default=_json_int)
+                json.dump(state, f)
             for file in (_WEIGHTS, _STATE):
                 fsync_path(os.path.join(tmp, file))
             fsync_path(tmp)
@@ -297,9 +296,3 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
 class _Incompatible(ValueError):
     """A checkpoint of another model: never silently skipped."""
-
-
-def _json_int(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
