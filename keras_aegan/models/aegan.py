@@ -55,7 +55,12 @@ class AEGAN(AdversarialTrainer):
         latent_discriminator: Optional Keras model `z -> (batch, 1)` logits.
         width: Width of the default networks (see above).
         seed: Seed of the noise generator and of `generate()`.
-        **kwargs: Passed to `keras.Model` (e.g. `name`).
+        **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
+            `ema_decay`, `ema_warmup`) and `keras.Model` (e.g. `name`).
+            With `ema_decay` set, moving averages of the generator and
+            the encoder are kept (`ema_generator`, `ema_encoder`) and
+            `generate`, `encode`, `reconstruct`, `decode` and
+            `interpolate` use them when called with `ema=True`.
 
     Example:
 
@@ -78,6 +83,7 @@ class AEGAN(AdversarialTrainer):
         "image_discriminator",
         "latent_discriminator",
     )
+    ema_network_names = ("generator", "encoder")
 
     def __init__(
         self,
@@ -339,34 +345,39 @@ class AEGAN(AdversarialTrainer):
         return total, terms
 
     # ---------------------------------------------------------- user methods
-    def encode(self, x, batch_size=256):
+    def encode(self, x, batch_size=256, ema=False):
         """Encodes data (user units) to latent codes `(n, latent_dim)`.
 
         Args:
             x: NumPy array of samples shaped like the training data.
             batch_size: Batch size of the encoder calls.
+            ema: Use the moving average of the encoder (needs a model
+                built with `ema_decay`) instead of its trained weights.
 
         Returns:
             NumPy float32 array.
         """
         self._require_built("encode")
-        return self.encoder.predict(
+        encoder = self.network_for("encoder", ema)
+        return encoder.predict(
             self._to_network_units(x), batch_size=batch_size, verbose=0
         )
 
-    def reconstruct(self, x, batch_size=256):
+    def reconstruct(self, x, batch_size=256, ema=False):
         """Returns `G(E(x))` in the data's units and dtype.
 
         Args:
             x: NumPy array of samples shaped like the training data.
             batch_size: Batch size of the network calls.
+            ema: Use the moving averages of encoder and generator.
 
         Returns:
             NumPy array shaped like `x`.
         """
-        return self.decode(self.encode(x, batch_size), batch_size)
+        codes = self.encode(x, batch_size, ema=ema)
+        return self.decode(codes, batch_size, ema=ema)
 
-    def interpolate(self, x_a, x_b, steps=8, batch_size=256):
+    def interpolate(self, x_a, x_b, steps=8, batch_size=256, ema=False):
         """Decodes straight lines between the codes of two batches.
 
         Args:
@@ -374,6 +385,7 @@ class AEGAN(AdversarialTrainer):
             x_b: Samples of the same shape as `x_a`.
             steps: Number of points on each line, ends included (>= 2).
             batch_size: Batch size of the network calls.
+            ema: Use the moving averages of encoder and generator.
 
         Returns:
             NumPy array `(n, steps, *data_shape)` (`(steps, *data_shape)`
@@ -394,10 +406,11 @@ class AEGAN(AdversarialTrainer):
                 "`x_a` and `x_b` must have the same shape. Received: "
                 f"{x_a.shape} and {x_b.shape}"
             )
-        z_a, z_b = self.encode(x_a, batch_size), self.encode(x_b, batch_size)
+        z_a = self.encode(x_a, batch_size, ema=ema)
+        z_b = self.encode(x_b, batch_size, ema=ema)
         t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
         z = (1.0 - t) * z_a[:, None] + t * z_b[:, None]
-        out = self.decode(z.reshape(-1, self.latent_dim), batch_size)
+        out = self.decode(z.reshape(-1, self.latent_dim), batch_size, ema=ema)
         out = out.reshape((len(x_a), steps) + self.data_shape)
         return out[0] if single else out
 

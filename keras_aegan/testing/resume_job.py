@@ -49,7 +49,10 @@ def main(argv=None):
 
     keras.utils.set_random_seed(0)
     x = keras_aegan.datasets.make_ring(args.samples, seed=0)
-    model = keras_aegan.AEGAN(width=args.width, seed=0, noise="host")
+    # EMA on, so a resume must also restore the averages and their count.
+    model = keras_aegan.AEGAN(
+        width=args.width, seed=0, noise="host", ema_decay=0.9, ema_warmup=3
+    )
     backup = keras_aegan.callbacks.BackupAndRestore(
         args.backup_dir, save_freq=args.save_freq, delete_checkpoint=False
     )

@@ -9,6 +9,8 @@ from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.atomic_saving import AtomicSaving
 from keras_aegan.trainers.data_interface import DataInterface
+from keras_aegan.trainers.ema import EMASupport
+from keras_aegan.trainers.ema import check_ema_arguments
 from keras_aegan.trainers.phase_compile import PhaseCompile
 from keras_aegan.trainers.step_helpers import StepHelpers
 from keras_aegan.utils.validation import check_positive_int
@@ -20,6 +22,7 @@ NONFINITE_MODES = ("raise", "skip", "rollback")
 class AdversarialTrainer(
     PhaseStep,
     StepHelpers,
+    EMASupport,
     PhaseCompile,
     DataInterface,
     AtomicSaving,
@@ -64,6 +67,16 @@ class AdversarialTrainer(
             and every phase's learning rate is multiplied by a factor
             (see `keras_aegan.callbacks.NonFiniteRollback`, which `fit()`
             adds with its defaults unless you pass one).
+        ema_decay: `None` (default) keeps no moving average. A number in
+            [0, 1) keeps an exponential moving average (EMA) of the
+            networks named in `ema_network_names` (for `AEGAN`: the
+            generator and the encoder), updated after every train step
+            and saved with the model; the user methods take `ema=True`
+            to use it. Typical values: 0.99 to 0.9999 (an averaging
+            horizon of about `1 / (1 - ema_decay)` steps).
+        ema_warmup: Number of steps over which the decay ramps up
+            linearly from 0 (a plain copy) to `ema_decay`; 0 uses
+            `ema_decay` from the first step. See `EMASupport`.
         **kwargs: Passed to `keras.Model`.
 
     Example:
@@ -102,9 +115,15 @@ class AdversarialTrainer(
         seed=None,
         noise="device",
         on_nonfinite="raise",
+        ema_decay=None,
+        ema_warmup=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.ema_decay, self.ema_warmup = check_ema_arguments(
+            ema_decay, ema_warmup
+        )
+        self.ema_updates = None
         if on_nonfinite not in NONFINITE_MODES:
             raise ValueError(
                 f"`on_nonfinite` must be one of {NONFINITE_MODES}. Received: "
@@ -147,6 +166,7 @@ class AdversarialTrainer(
         object.__setattr__(self, "_phase_cache", None)
         object.__setattr__(self, "_phase_variables", None)
         object.__setattr__(self, "_frozen_state", None)
+        object.__setattr__(self, "_ema_pairs", None)
 
     # ----------------------------------------------------------------- hooks
     def build_networks(self, data_shape):
@@ -288,6 +308,7 @@ class AdversarialTrainer(
             ]
         object.__setattr__(self, "_phase_variables", variables)
         object.__setattr__(self, "_frozen_state", frozen)
+        self._build_ema()
         self.built = True
         if self.compiled:
             self._build_optimizers()
@@ -311,6 +332,8 @@ class AdversarialTrainer(
                 "seed": self.seed,
                 "noise": self.noise,
                 "on_nonfinite": self.on_nonfinite,
+                "ema_decay": self.ema_decay,
+                "ema_warmup": self.ema_warmup,
                 "data_shape": self.data_shape,
             }
         )

@@ -249,7 +249,7 @@ class DataInterface:
         )
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate(self, n, seed=None, batch_size=256):
+    def generate(self, n, seed=None, batch_size=256, ema=False):
         """Generates `n` samples in the data's range and dtype.
 
         Args:
@@ -258,18 +258,30 @@ class DataInterface:
                 the same codes on every backend). `None` continues the
                 model's own stream.
             batch_size: Batch size of the generator calls.
+            ema: Use the moving average of the generator (needs a model
+                built with `ema_decay`) instead of its trained weights.
 
         Returns:
             NumPy array of shape `(n, *data_shape)`.
         """
         self._require_built("generate")
-        return self.decode(self._latent_batch(n, seed), batch_size)
+        return self.decode(self._latent_batch(n, seed), batch_size, ema=ema)
 
-    def decode(self, z, batch_size=256):
-        """Maps latent codes `(n, latent_dim)` to samples (NumPy)."""
+    def decode(self, z, batch_size=256, ema=False):
+        """Maps latent codes `(n, latent_dim)` to samples (NumPy).
+
+        Args:
+            z: Latent codes, shape `(n, latent_dim)`.
+            batch_size: Batch size of the generator calls.
+            ema: Use the generator's moving average (see `generate`).
+
+        Returns:
+            NumPy array of shape `(n, *data_shape)` in the data's units.
+        """
         self._require_built("decode")
+        generator = self.network_for("generator", ema)
         z = self._check_latent(z)
-        y = self.generator.predict(z, batch_size=batch_size, verbose=0)
+        y = generator.predict(z, batch_size=batch_size, verbose=0)
         return self.data_scaler.to_user_numpy(y)
 
     def _check_latent(self, z):

@@ -111,6 +111,9 @@ class PhaseStep:
             values.update(updates)
             opt_values.update(new_opt)
             logs.update(phase_logs)
+        if self.has_ema:
+            _, changed = self._scoped(values, self._update_ema)
+            values.update(changed)
         if self.skips_nonfinite:
             logs["nonfinite_skips"] = skips
         results, metric_values = self._update_metrics(

@@ -37,6 +37,7 @@ class PhaseStep:
                     v.assign(tf.where(finite, v.value, old))
                 skips += 1.0 - tf.cast(finite, "float32")
             logs.update(phase_logs)
+        self._update_ema()
         if self.skips_nonfinite:
             logs["nonfinite_skips"] = skips
         return self._update_trackers(logs, batch_size)

@@ -46,6 +46,8 @@ class PhaseStep:
             ]
             with torch.no_grad():
                 getattr(self, phase.optimizer).apply(grads, variables)
+        with torch.no_grad():
+            self._update_ema()
         if self.skips_nonfinite:
             logs["nonfinite_skips"] = torch.tensor(skips)
         with torch.no_grad():
