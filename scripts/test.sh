@@ -23,6 +23,14 @@ echo "=== ruff ==="
 
 reports="$(mktemp -d)"
 status=0
+# JAX's persistent compilation cache, fresh for this run: the many tests
+# and subprocess jobs that build the same small models (resumed jobs,
+# per-backend parity runs) compile each program once instead of once per
+# process. Entries are keyed by the program and the compile options, so
+# results are those of an uncached run.
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
+export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
+export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 # The memory soak (tests/soak_test.py) runs one long job per backend; it
 # starts now, in the background and one backend at a time, on the core the
 # per-backend suites leave idle much of the time. The cross-backend step
@@ -41,14 +49,14 @@ soak_pid=$!
 for backend in tensorflow jax torch; do
   echo "=== KERAS_BACKEND=$backend ==="
   KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
-    -p no:cacheprovider -rx -m "not cross_backend" \
+    -p no:cacheprovider -rx -m "not cross_backend" --durations=15 \
     --junitxml="$reports/$backend.xml" "$@" || status=1
 done
 # Parity and checkpoint portability start one subprocess per backend
 # themselves, so they run once.
 echo "=== cross-backend (parity, portability, memory soak) ==="
 KERAS_AEGAN_SOAK_DIR="$soak" KERAS_BACKEND=jax "$VENV/bin/python" -m pytest \
-  -q -rPx -p no:cacheprovider -m cross_backend \
+  -q -rPx -p no:cacheprovider -m cross_backend --durations=10 \
   --junitxml="$reports/cross_backend.xml" "$@" || status=1
 wait "$soak_pid" || true
 

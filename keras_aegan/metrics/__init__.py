@@ -13,8 +13,16 @@ The distribution metrics (`frechet_distance`, `kernel_inception_distance`,
 `precision_recall`, `density_coverage`) take feature arrays of shape
 `(num_samples, feature_dim)` from any extractor; `mode_coverage` takes
 2-D toy samples and the mixture centres.
+
+`DigitsFeatureExtractor` is such an extractor for the built-in digits
+(`keras_aegan.datasets.load_digits()`): a small CNN trained on their
+training split, whose weights ship with the package, so "digits-FID"
+and "digits-KID" need no download. Pass `protocol=extractor.protocol`
+to record it; `digits_features.digits_reference_floor()` gives the
+train-versus-test floor of both.
 """
 
+from keras_aegan.metrics.digits_features import DigitsFeatureExtractor
 from keras_aegan.metrics.frechet import frechet_distance
 from keras_aegan.metrics.frechet import sqrtm_psd
 from keras_aegan.metrics.kernel import kernel_inception_distance
@@ -26,6 +34,7 @@ from keras_aegan.metrics.reconstruction import reconstruction_error
 from keras_aegan.metrics.result import MetricResult
 
 __all__ = [
+    "DigitsFeatureExtractor",
     "MetricResult",
     "density_coverage",
     "frechet_distance",
