@@ -1,4 +1,4 @@
-"""Command line: `keras-aegan train` and `keras-aegan sample`."""
+"""Command line: `keras-aegan train`, `sample` and `evaluate`."""
 
 import argparse
 import importlib.util
@@ -9,7 +9,16 @@ import sys
 DATASETS = ("digits", "ring", "grid")
 # Arguments that define a run's model and data; a run directory resumes
 # only with the same values (--epochs may grow, to train further).
-RUN_KEYS = ("data", "limit", "batch_size", "latent_dim", "width", "seed")
+RUN_KEYS = (
+    "data",
+    "limit",
+    "batch_size",
+    "latent_dim",
+    "width",
+    "seed",
+    "ema_decay",
+    "ema_warmup",
+)
 
 
 def _load_data(name, limit, seed):
@@ -59,6 +68,8 @@ def train(args):
         width=args.width,
         seed=args.seed,
         noise="host",
+        ema_decay=args.ema_decay or None,
+        ema_warmup=args.ema_warmup,
     )
     callbacks = [
         keras_aegan.callbacks.BackupAndRestore(
@@ -71,14 +82,28 @@ def train(args):
             reference_data=x_test,
         ),
     ]
-    if _tensorboard_available():
+    tensorboard = _tensorboard_available()
+    if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir))
         callbacks.append(
             keras_aegan.callbacks.TensorBoardImages(
                 log_dir, every=args.every, reference_data=x_test
             )
         )
-    else:
+    # Sample quality (digits-FID, ... or mode coverage) every --every
+    # epochs, for the trained weights and their moving average, into
+    # the history, logs/metrics.jsonl and TensorBoard's metrics/* tags;
+    # listed after TensorBoard, which would otherwise log them twice.
+    for ema in (False, True) if model.has_ema else (False,):
+        callbacks.append(
+            keras_aegan.callbacks.SampleMetrics(
+                args.data,
+                every=args.every,
+                ema=ema,
+                log_dir=log_dir,
+            )
+        )
+    if not tensorboard:
         log_dir = None
         print(
             "TensorBoard log skipped: it needs TensorFlow and TensorBoard "
@@ -178,10 +203,159 @@ def sample(args):
     return 0
 
 
+def _evaluation_data(model, model_path, data):
+    """The built-in data set to evaluate `model` on, or exits saying why.
+
+    `--data` wins; else the `run.json` that `keras-aegan train` writes
+    next to its `model.keras`; else the model's data shape: 16x16x1 is
+    `digits`, while 2-D vectors could be `ring` or `grid` (the model file
+    does not say which), so they need `--data` or that `run.json`.
+    """
+    if data is not None:
+        return data
+    run_json = os.path.join(os.path.dirname(model_path), "run.json")
+    if os.path.isfile(run_json):
+        try:
+            with open(run_json, encoding="utf-8") as f:
+                recorded = json.load(f).get("data")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if recorded in DATASETS:
+            return recorded
+    shape = tuple(model.data_shape or ())
+    if shape == (16, 16, 1):
+        return "digits"
+    if shape == (2,):
+        raise SystemExit(
+            f"{model_path} generates 2-D points, which may be the ring or "
+            "the grid data; the model file does not say which and no "
+            "run.json of `keras-aegan train` lies next to it. Pass "
+            "--data ring or --data grid."
+        )
+    raise SystemExit(
+        f"No built-in data set has samples of shape {shape} (the model "
+        f"{model_path} generates them). Evaluate it from Python with "
+        "keras_aegan.metrics.evaluation.evaluate_model(model, None, "
+        "reference, extractor=...)."
+    )
+
+
+def _format_value(value):
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.6g}"
+
+
+def _protocol_summary(protocol, shown):
+    """`key=value` pairs of a result's own protocol entries."""
+    parts = []
+    for key, value in protocol.items():
+        if key in shown or isinstance(value, (list, dict)):
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        elif isinstance(value, str) and len(value) > 16:
+            value = value[:12] + "..."  # e.g. a weights hash
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def evaluate(args):
+    """Loads a saved model, prints its metrics and writes them as JSON."""
+    import keras
+
+    import keras_aegan  # noqa: F401  (registers the classes for loading)
+    from keras_aegan.metrics.evaluation import evaluate_model
+    from keras_aegan.metrics.evaluation import json_ready
+    from keras_aegan.metrics.evaluation import metric_scalars
+    from keras_aegan.utils.atomic import write_text_atomic
+
+    model_path = os.path.abspath(args.model)
+    model = load_model_file(args.model)
+    if args.ema and getattr(model, "ema_decay", None) is None:
+        raise SystemExit(
+            f"--ema evaluates the moving averages of the weights, but "
+            f"{args.model} keeps none (it was trained without ema_decay). "
+            "Leave out --ema to evaluate its trained weights."
+        )
+    data = _evaluation_data(model, model_path, args.data)
+    try:
+        results = evaluate_model(
+            model,
+            data,
+            num_samples=args.num_samples,
+            seed=args.seed,
+            ema=args.ema,
+        )
+    except ValueError as e:
+        raise SystemExit(f"Cannot evaluate {args.model}: {e}") from None
+    first = next(iter(results.values())).protocol
+    shown = {
+        "data",
+        "reference",
+        "reference_split",
+        "num_reference",
+        "num_generated",
+        "generator",
+        "seed",
+        "backend",
+    }
+    print(
+        f"{args.model} on {data}: {first['num_generated']} generated "
+        f"samples ({first['generator']} generator, seed {first['seed']}) "
+        f"against {first['reference']} ({first['num_reference']} samples), "
+        f"{keras.backend.backend()} backend"
+    )
+    rows = [("name", "value", "protocol")]
+    for result in results.values():
+        summary = _protocol_summary(result.protocol, shown)
+        for name, value in metric_scalars([result]).items():
+            rows.append((name, _format_value(value), summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, value, summary in rows:
+        print(f"{name:<{widths[0]}}  {value:>{widths[1]}}  {summary}")
+    report = {
+        "model": model_path,
+        "data": data,
+        "backend": keras.backend.backend(),
+        "generator": first["generator"],
+        "seed": first["seed"],
+        "num_samples": first["num_generated"],
+        "scalars": metric_scalars(results),
+        "results": results,
+    }
+    json_path = args.json or os.path.join(
+        os.path.dirname(model_path), "metrics.json"
+    )
+    write_text_atomic(
+        json_path, json.dumps(json_ready(report), indent=2, allow_nan=False)
+    )
+    print(f"Wrote {json_path}")
+    return 0
+
+
 def _positive(value):
     number = int(value)
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return number
+
+
+def _fraction(value):
+    number = float(value)
+    if not 0.0 <= number < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"must be a number in [0, 1). Received: {value}"
+        )
+    return number
+
+
+def _non_negative(value):
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer >= 0. Received: {value}"
+        )
     return number
 
 
@@ -205,7 +379,22 @@ def build_parser():
         "--limit", type=_positive, default=None, help="use N samples"
     )
     p.add_argument(
-        "--every", type=_positive, default=5, help="sample grid interval"
+        "--every",
+        type=_positive,
+        default=5,
+        help="interval in epochs of sample grids and metrics",
+    )
+    p.add_argument(
+        "--ema-decay",
+        type=_fraction,
+        default=0.99,
+        help="decay of the generator/encoder moving average (0: none)",
+    )
+    p.add_argument(
+        "--ema-warmup",
+        type=_non_negative,
+        default=100,
+        help="steps over which the EMA decay ramps up from 0",
     )
     p.add_argument(
         "--save-every",
@@ -228,6 +417,39 @@ def build_parser():
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--output", default="samples.png")
     p.set_defaults(func=sample)
+
+    p = commands.add_parser(
+        "evaluate", help="measure a saved model's samples (FID, modes, ...)"
+    )
+    p.add_argument("model", help="path of a .keras file")
+    p.add_argument(
+        "--data",
+        choices=DATASETS,
+        default=None,
+        help="data set to compare with (default: from the run.json of "
+        "`train` next to the model, else digits for 16x16x1 models; "
+        "required for other 2-D models)",
+    )
+    p.add_argument(
+        "--num-samples",
+        type=_positive,
+        default=None,
+        help="generated samples (default: 359 for digits, 2500 for ring "
+        "and grid)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--ema",
+        action="store_true",
+        help="evaluate the moving averages of the weights",
+    )
+    p.add_argument(
+        "--json",
+        default=None,
+        help="where to write the results (default: metrics.json next to "
+        "the model)",
+    )
+    p.set_defaults(func=evaluate)
     return parser
 
 

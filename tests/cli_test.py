@@ -66,6 +66,20 @@ def test_train_writes_samples_log_and_model(trained_run):
     acc.Reload()
     tags = set(acc.Tags()["tensors"])
     assert {"samples", "reconstructions", "epoch_generator_loss"} <= tags
+    # Digits-FID and friends of the trained and the EMA weights, every
+    # epoch here (--every 1), also as JSON lines with their protocol.
+    assert {"metrics/fid", "metrics/ema_fid", "metrics/recall"} <= tags
+    assert [e.step for e in acc.Tensors("metrics/ema_fid")] == [0, 1]
+    import json
+
+    with open(run_dir / "logs" / "metrics.jsonl") as f:
+        lines = [json.loads(line) for line in f]
+    fid = [line for line in lines if line["name"] == "fid"]
+    assert [line["epoch"] for line in fid] == [1, 2]
+    assert fid[0]["protocol"]["extractor"] == "digits_cnn"
+    assert fid[0]["protocol"]["generator"] == "raw"
+    ema = [line for line in lines if line["name"] == "ema_fid"]
+    assert ema[0]["protocol"]["generator"] == "ema"
     assert str(run_dir / "model.keras") in result.stdout
     assert "Samples:" in result.stdout and "TensorBoard:" in result.stdout
     # The progress output shows the loss terms.

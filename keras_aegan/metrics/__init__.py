@@ -20,9 +20,17 @@ training split, whose weights ship with the package, so "digits-FID"
 and "digits-KID" need no download. Pass `protocol=extractor.protocol`
 to record it; `digits_features.digits_reference_floor()` gives the
 train-versus-test floor of both.
+
+`evaluate_model(model, "digits" | "ring" | "grid" | None, ...)` runs the
+metrics that fit a data set on a trained model (raw or EMA weights) and
+`metric_scalars` flattens its results to named numbers; the
+`keras_aegan.callbacks.SampleMetrics` callback and `keras-aegan
+evaluate` are built on them.
 """
 
 from keras_aegan.metrics.digits_features import DigitsFeatureExtractor
+from keras_aegan.metrics.evaluation import evaluate_model
+from keras_aegan.metrics.evaluation import metric_scalars
 from keras_aegan.metrics.frechet import frechet_distance
 from keras_aegan.metrics.frechet import sqrtm_psd
 from keras_aegan.metrics.kernel import kernel_inception_distance
@@ -37,9 +45,11 @@ __all__ = [
     "DigitsFeatureExtractor",
     "MetricResult",
     "density_coverage",
+    "evaluate_model",
     "frechet_distance",
     "kernel_inception_distance",
     "latent_cycle_error",
+    "metric_scalars",
     "mode_coverage",
     "precision_recall",
     "reconstruction_error",
