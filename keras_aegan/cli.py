@@ -101,6 +101,7 @@ def train(args):
                 every=args.every,
                 ema=ema,
                 log_dir=log_dir,
+                fill_value=None,  # no columns of NaN in the progress log
             )
         )
     if not tensorboard:
