@@ -31,12 +31,29 @@ status=0
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
 export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
-# The memory soak (tests/soak_test.py) runs one long job per backend; it
-# starts now, in the background and one backend at a time, on the core the
-# per-backend suites leave idle much of the time. The cross-backend step
-# reads its results.
+# Two lanes, one per core (the suites are mostly single-threaded):
+#   lane 1: TensorFlow suite, then the cross-backend tests (parity,
+#           portability and quality start one subprocess per backend
+#           themselves, so they run once);
+#   lane 2: JAX suite, PyTorch suite, then the memory soak jobs (one long
+#           job per backend), whose results tests/soak_test.py in lane 1
+#           waits for (KERAS_AEGAN_SOAK_DIR).
+# Each suite's output goes to its own log, printed when the lanes end.
 soak="$(mktemp -d)"
-(
+# One OpenMP thread per process: two lanes share two cores (PyTorch would
+# otherwise start two threads in each and oversubscribe them).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+suite() {  # suite NAME KERAS_BACKEND MARKER [pytest args...]
+  local name="$1" backend="$2" marker="$3"
+  shift 3
+  KERAS_BACKEND="$backend" KERAS_AEGAN_SOAK_DIR="$soak" \
+    "$VENV/bin/python" -m pytest -q -p no:cacheprovider -rx \
+    -m "$marker" --durations=15 --junitxml="$reports/$name.xml" "$@" \
+    > "$reports/$name.log" 2>&1 && code=0 || code=$?
+  echo "$code" > "$reports/$name.exit"
+  echo "--- $name finished (exit $code) at $(date +%T)"
+}
+soak_jobs() {
   for backend in tensorflow jax torch; do
     KERAS_BACKEND="$backend" "$VENV/bin/python" -m \
       keras_aegan.testing.soak_job "$soak/$backend" \
@@ -44,21 +61,27 @@ soak="$(mktemp -d)"
     mv "$soak/$backend.log" "$soak/$backend/job.log" 2>/dev/null || true
     echo "$code" > "$soak/$backend.exit"
   done
+  echo "--- memory soak jobs finished at $(date +%T)"
+}
+echo "=== test suites (started $(date +%T)) ==="
+(
+  suite tensorflow tensorflow "not cross_backend" "$@"
+  suite cross_backend jax cross_backend -rPx "$@"
 ) &
-soak_pid=$!
-for backend in tensorflow jax torch; do
-  echo "=== KERAS_BACKEND=$backend ==="
-  KERAS_BACKEND="$backend" "$VENV/bin/python" -m pytest -q \
-    -p no:cacheprovider -rx -m "not cross_backend" --durations=15 \
-    --junitxml="$reports/$backend.xml" "$@" || status=1
+lane1=$!
+(
+  suite jax jax "not cross_backend" "$@"
+  suite torch torch "not cross_backend" "$@"
+  soak_jobs
+) &
+lane2=$!
+wait "$lane1" || true
+wait "$lane2" || true
+for name in tensorflow jax torch cross_backend; do
+  echo "=== $name ==="
+  cat "$reports/$name.log"
+  [ "$(cat "$reports/$name.exit" 2>/dev/null)" = 0 ] || status=1
 done
-# Parity and checkpoint portability start one subprocess per backend
-# themselves, so they run once.
-echo "=== cross-backend (parity, portability, memory soak) ==="
-KERAS_AEGAN_SOAK_DIR="$soak" KERAS_BACKEND=jax "$VENV/bin/python" -m pytest \
-  -q -rPx -p no:cacheprovider -m cross_backend --durations=10 \
-  --junitxml="$reports/cross_backend.xml" "$@" || status=1
-wait "$soak_pid" || true
 
 "$VENV/bin/python" - "$reports" <<'PY'
 import glob
