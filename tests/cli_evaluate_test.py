@@ -12,6 +12,7 @@ from conftest import small_aegan
 
 import keras_aegan
 from keras_aegan import cli
+from keras_aegan import cli_evaluate
 from keras_aegan.metrics.evaluation import evaluate_model
 from keras_aegan.metrics.evaluation import metric_scalars
 
@@ -141,14 +142,15 @@ class _Shaped:
 
 def test_data_inference(tmp_path):
     path = str(tmp_path / "model.keras")
-    assert cli._evaluation_data(_Shaped((16, 16, 1)), path, None) == "digits"
-    assert cli._evaluation_data(_Shaped((2,)), path, "grid") == "grid"
+    infer = cli_evaluate._evaluation_data
+    assert infer(_Shaped((16, 16, 1)), path, None) == "digits"
+    assert infer(_Shaped((2,)), path, "grid") == "grid"
     with pytest.raises(SystemExit, match="Pass --data ring or --data grid"):
-        cli._evaluation_data(_Shaped((2,)), path, None)
+        infer(_Shaped((2,)), path, None)
     with pytest.raises(SystemExit, match="of shape \\(8, 8, 3\\)"):
-        cli._evaluation_data(_Shaped((8, 8, 3)), path, None)
+        infer(_Shaped((8, 8, 3)), path, None)
     (tmp_path / "run.json").write_text(json.dumps({"data": "grid"}))
-    assert cli._evaluation_data(_Shaped((2,)), path, None) == "grid"
+    assert infer(_Shaped((2,)), path, None) == "grid"
     (tmp_path / "run.json").write_text("[not json")
     with pytest.raises(SystemExit, match="Pass --data"):
-        cli._evaluation_data(_Shaped((2,)), path, None)
+        infer(_Shaped((2,)), path, None)

@@ -131,15 +131,18 @@ class EMASupport:
         if not self.has_ema:
             return
         d = self._ema_rate()
+        rates = {}  # d in each variable dtype, cast once per step
         for live, ema in self._ema_pairs:
-            value = live.value
-            if "float" in str(ema.dtype):
-                value = keras.ops.cast(value, ema.dtype)
-                d_v = keras.ops.cast(d, ema.dtype)
-                # d * ema + (1 - d) * value is exactly `value` when d = 0.
-                ema.assign(d_v * ema.value + (1.0 - d_v) * value)
-            else:
-                ema.assign(value)
+            dtype = ema.dtype
+            if "float" not in str(dtype):
+                ema.assign(live.value)
+                continue
+            if dtype not in rates:
+                rates[dtype] = keras.ops.cast(d, dtype)
+            d_v = rates[dtype]
+            value = keras.ops.cast(live.value, dtype)
+            # d * ema + (1 - d) * value is exactly `value` when d = 0.
+            ema.assign(d_v * ema.value + (1.0 - d_v) * value)
         self.ema_updates.assign_add(keras.ops.ones((), "int32"))
 
     def network_for(self, name, ema):
