@@ -5,18 +5,17 @@ import numpy as np
 from keras import ops
 
 from keras_aegan import networks
-from keras_aegan.losses import discriminator_terms
-from keras_aegan.losses import generator_term
 from keras_aegan.losses import mean_absolute_error
 from keras_aegan.losses import mean_squared_error
-from keras_aegan.losses import sigmoid_cross_entropy
+from keras_aegan.networks.defaults import DEFAULT_IMAGE_WIDTH
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
+from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 from keras_aegan.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class AEGAN(AdversarialTrainer):
+class AEGAN(LossOptions, AdversarialTrainer):
     """Autoencoding GAN: generator, encoder and two discriminators.
 
     Four networks: a generator `G: z -> x`, an encoder `E: x -> z`, an
@@ -32,7 +31,8 @@ class AEGAN(AdversarialTrainer):
       `w_rx * L1(x, G(E(x))) + w_rz * MSE(z, E(G(z)))`
       `+ w_ax * (adv(Dx(G(z))) + adv(Dx(G(E(x)))))`
       `+ w_az * (adv(Dz(E(x))) + adv(Dz(E(G(z)))))`, with the
-      non-saturating adversarial term `adv(l) = -log sigmoid(l)`.
+      adversarial term `adv`: by default the non-saturating
+      `adv(l) = -log sigmoid(l)`; see `adversarial_loss`.
 
     Every term is logged unweighted under its own name; the weighted
     totals as `discriminator_loss` and `generator_loss`. A network's
@@ -55,6 +55,19 @@ class AEGAN(AdversarialTrainer):
         latent_discriminator: Optional Keras model `z -> (batch, 1)` logits.
         width: Width of the default networks (see above).
         seed: Seed of the noise generator and of `generate()`.
+        adversarial_loss: `"non_saturating"` (default), `"hinge"`,
+            `"least_squares"` or `"wasserstein"`, for both
+            discriminators (see `keras_aegan.losses`). Label smoothing
+            (`compile(real_label=, fake_label=)`) applies to the
+            objectives with targets (non-saturating, least squares).
+        penalty: `None` (default), `"gp"`, `"r1"` or `"r2"`: a gradient
+            penalty on both discriminators, logged as `dx_penalty` and
+            `dz_penalty` (see `keras_aegan.trainers.LossOptions`).
+            `adversarial_loss="wasserstein", penalty="gp"` is the
+            WGAN-GP variant.
+        penalty_weight: Weight of the penalty (default 10).
+        penalty_interval: Compute the penalty every this many steps,
+            scaled up by the interval (lazy regularisation; default 1).
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`) and `keras.Model` (e.g. `name`).
             With `ema_decay` set, moving averages of the generator and
@@ -94,6 +107,10 @@ class AEGAN(AdversarialTrainer):
         latent_discriminator=None,
         width=None,
         seed=None,
+        adversarial_loss="non_saturating",
+        penalty=None,
+        penalty_weight=None,
+        penalty_interval=1,
         **kwargs,
     ):
         given = {
@@ -111,6 +128,9 @@ class AEGAN(AdversarialTrainer):
         if latent_dim is None and generator is not None:
             latent_dim = networks.input_size(generator, "generator")
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
+        self._init_loss_options(
+            adversarial_loss, penalty, penalty_weight, penalty_interval
+        )
         if width is not None:
             width = check_positive_int("width", width)
         self.width = width
@@ -132,6 +152,17 @@ class AEGAN(AdversarialTrainer):
             "image_discriminator": "data_discriminator",
             "latent_discriminator": "latent_discriminator",
         }
+        if (
+            self.penalty is not None
+            and self.image_discriminator is None
+            and len(data_shape) == 3
+        ):
+            # Penalties are per sample: no batch statistics in the critic.
+            self.image_discriminator = networks.image_discriminator(
+                data_shape,
+                self.width or DEFAULT_IMAGE_WIDTH,
+                batch_norm=False,
+            )
         for name, role in roles.items():
             if getattr(self, name) is None:
                 setattr(
@@ -151,6 +182,9 @@ class AEGAN(AdversarialTrainer):
         networks.check_network(
             self.latent_discriminator, "latent_discriminator", (z_dim,), (1,)
         )
+        self._build_loss_state(
+            (self.image_discriminator, self.latent_discriminator)
+        )
 
     # --------------------------------------------------------------- phases
     def build_phases(self):
@@ -167,7 +201,8 @@ class AEGAN(AdversarialTrainer):
                     "dz_prior",
                     "dz_encoded",
                     "dz_reconstructed",
-                ),
+                )
+                + self._penalty_names(),
             ),
             Phase(
                 "generator",
@@ -184,6 +219,14 @@ class AEGAN(AdversarialTrainer):
                 ),
             ),
         ]
+
+    def _penalty_names(self):
+        return () if self.penalty is None else ("dx_penalty", "dz_penalty")
+
+    def noise_shapes(self):
+        shapes = {phase.name: (self.latent_dim,) for phase in self.phases}
+        shapes.update(self.penalty_noise_shapes())
+        return shapes
 
     def default_optimizers(self):
         return {
@@ -282,29 +325,30 @@ class AEGAN(AdversarialTrainer):
         x_generated, z_encoded, x_reconstructed, z_reconstructed = fakes
         dx = self.image_discriminator
         dz = self.latent_discriminator
+        adv = self.adversarial
         real, fake = self.real_label, self.fake_label
-        dx_real, dx_generated = discriminator_terms(
+        dx_real, dx_generated = adv.discriminator_terms(
             dx(x, training=training),
             dx(x_generated, training=training),
             real,
             fake,
         )
-        dx_reconstructed = sigmoid_cross_entropy(
+        dx_reconstructed = adv.discriminator_fake_term(
             dx(x_reconstructed, training=training), fake
         )
-        dz_prior, dz_encoded = discriminator_terms(
+        dz_prior, dz_encoded = adv.discriminator_terms(
             dz(z, training=training),
             dz(z_encoded, training=training),
             real,
             fake,
         )
-        dz_reconstructed = sigmoid_cross_entropy(
+        dz_reconstructed = adv.discriminator_fake_term(
             dz(z_reconstructed, training=training), fake
         )
         total = (2.0 * dx_real + dx_generated + dx_reconstructed) / 4.0 + (
             2.0 * dz_prior + dz_encoded + dz_reconstructed
         ) / 4.0
-        return total, {
+        terms = {
             "dx_real": dx_real,
             "dx_generated": dx_generated,
             "dx_reconstructed": dx_reconstructed,
@@ -312,6 +356,17 @@ class AEGAN(AdversarialTrainer):
             "dz_encoded": dz_encoded,
             "dz_reconstructed": dz_reconstructed,
         }
+        # The penalties see the generated half of the fakes (G(z), E(x)).
+        extra, penalty_terms = self.penalty_terms(
+            {
+                "dx_penalty": (dx, x, x_generated),
+                "dz_penalty": (dz, z, z_encoded),
+            },
+            noise,
+            training,
+        )
+        terms.update(penalty_terms)
+        return total + extra, terms
 
     def generator_loss(self, x, noise, training=True):
         """Loss of the generator/encoder phase. Returns `(total, terms)`."""
@@ -321,17 +376,14 @@ class AEGAN(AdversarialTrainer):
         )
         dx = self.image_discriminator
         dz = self.latent_discriminator
+        adv = self.adversarial.generator_term
         terms = {
             "reconstruction_x": mean_absolute_error(x, x_reconstructed),
             "reconstruction_z": mean_squared_error(z, z_reconstructed),
-            "gx_generated": generator_term(dx(x_generated, training=training)),
-            "gx_reconstructed": generator_term(
-                dx(x_reconstructed, training=training)
-            ),
-            "gz_encoded": generator_term(dz(z_encoded, training=training)),
-            "gz_reconstructed": generator_term(
-                dz(z_reconstructed, training=training)
-            ),
+            "gx_generated": adv(dx(x_generated, training=training)),
+            "gx_reconstructed": adv(dx(x_reconstructed, training=training)),
+            "gz_encoded": adv(dz(z_encoded, training=training)),
+            "gz_reconstructed": adv(dz(z_reconstructed, training=training)),
         }
         w = self.loss_weights
         total = (
@@ -417,4 +469,5 @@ class AEGAN(AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
+        config.update(self.loss_options_config())
         return config

@@ -111,7 +111,7 @@ def image_generator(latent_dim, image_shape, width=32):
     return keras.Model(z, x, name="generator")
 
 
-def _conv_trunk(image_shape, width):
+def _conv_trunk(image_shape, width, batch_norm=True):
     stages, _, _ = _stages(image_shape)
     x = keras.Input(image_shape)
     h = x
@@ -120,7 +120,7 @@ def _conv_trunk(image_shape, width):
         h = Conv2D(channels, 4, strides=2, padding="same", use_bias=stage == 0)(
             h
         )
-        if stage > 0:
+        if stage > 0 and batch_norm:
             h = layers.BatchNormalization(momentum=BN_MOMENTUM)(h)
         h = layers.LeakyReLU(negative_slope=0.2)(h)
     return x, layers.Flatten()(h)
@@ -151,7 +151,7 @@ def image_encoder(image_shape, latent_dim, width=32):
     return keras.Model(x, layers.Dense(latent_dim)(h), name="encoder")
 
 
-def image_discriminator(image_shape, width=32):
+def image_discriminator(image_shape, width=32, batch_norm=True):
     """Image discriminator Dx: image -> one logit.
 
     Same trunk as `image_encoder`, with a single linear output.
@@ -159,6 +159,12 @@ def image_discriminator(image_shape, width=32):
     Args:
         image_shape: `(height, width, channels)`.
         width: Channels of the highest-resolution block.
+        batch_norm: BatchNorm after the convolutions but the first. Off
+            for gradient penalties, which are per-sample: batch
+            statistics couple the samples (Gulrajani et al. 2017), and
+            TensorFlow's second derivative through BatchNorm differs from
+            the other backends' (`tf.nn.moments` stops the gradient of
+            the mean inside the variance).
 
     Returns:
         A `keras.Model` named `"image_discriminator"`.
@@ -170,5 +176,5 @@ def image_discriminator(image_shape, width=32):
     ```
     """
     image_shape = check_image_shape(image_shape)
-    x, h = _conv_trunk(image_shape, width)
+    x, h = _conv_trunk(image_shape, width, batch_norm)
     return keras.Model(x, layers.Dense(1)(h), name="image_discriminator")

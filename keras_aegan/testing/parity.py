@@ -26,6 +26,13 @@ import keras_aegan
 from keras_aegan.trainers import data_checks
 
 BACKENDS = ("tensorflow", "jax", "torch")
+#: AEGAN arguments a case may set (the loss zoo and the penalties).
+LOSS_OPTIONS = (
+    "adversarial_loss",
+    "penalty",
+    "penalty_weight",
+    "penalty_interval",
+)
 
 
 def build_model(config):
@@ -37,6 +44,9 @@ def build_model(config):
         )
     if config.get("fit_epochs"):
         kwargs["noise"] = "host"
+    for key in LOSS_OPTIONS:
+        if config.get(key) is not None:
+            kwargs[key] = config[key]
     model = keras_aegan.AEGAN(seed=0, **kwargs)
     x = np.load(os.path.join(config["dir"], "data.npz"))["x"]
     model.build_for(x.shape[1:], data_checks.inspect_array(x))
@@ -77,7 +87,8 @@ def write_case(directory, x, steps, batch_size, latent_dim, width, **options):
             layers; `loss_weight_scale={backend: factor}` perturbs one
             backend's reconstruction weight; `fit_epochs=E` runs a whole
             `fit()` of E epochs with `noise="host"` instead of the K fed
-            steps (losses are then the per-epoch means).
+            steps (losses are then the per-epoch means); the
+            `LOSS_OPTIONS` (e.g. `penalty="gp"`) are AEGAN arguments.
 
     Returns:
         The case config dict.
@@ -94,15 +105,17 @@ def write_case(directory, x, steps, batch_size, latent_dim, width, **options):
         **options,
     )
     np.savez(os.path.join(directory, "data.npz"), x=x)
+    model = build_model(config)
+    # Noise of every step, in the model's noise order (the phases' latent
+    # batches, then e.g. the gradient penalty's interpolation noise).
     rng = np.random.default_rng(1234)
     noise = {
-        f"{name}": rng.standard_normal((steps, batch_size, latent_dim)).astype(
+        name: rng.standard_normal((steps, batch_size) + tuple(shape)).astype(
             "float32"
         )
-        for name in ("discriminator", "generator")
+        for name, shape in model.noise_shapes().items()
     }
     np.savez(os.path.join(directory, "noise.npz"), **noise)
-    model = build_model(config)
     np.savez(os.path.join(directory, "initial_weights.npz"), **_weights(model))
     with open(os.path.join(directory, "case.json"), "w") as f:
         json.dump(config, f, indent=1)

@@ -26,6 +26,19 @@ Tolerances, from float32 rounding (eps = 2^-23 = 1.19e-7):
   to LATER_LOSS_RTOL = 1e-4; the first step, where all backends start
   from the same weights, keeps LOSS_RTOL. A 1% change of one loss weight
   moves the totals by ~5.7e-3, far outside both.
+- Signed objectives (the Wasserstein critic, hinge's generator term) log
+  means of raw critic outputs that nearly cancel (|mean| ~ 0.01 while the
+  outputs are ~0.1-1), so a relative bound on the mean is meaningless
+  there. Their terms also get an absolute allowance: SIGNED_ATOL = 1e-6
+  on the first step (~8 ulps of 1.0, the size of the summands; measured
+  1.7e-7) and SIGNED_LATER_ATOL = 1e-5 after it (the weight spread times
+  the critic's sensitivity; measured 1e-6). A 1% change of one loss
+  weight still moves the generator total by ~0.1.
+- The penalty cases add second derivatives: WGAN-GP (MLP) and lazy R1
+  every 2nd step (conv, the default penalised image discriminator has no
+  BatchNorm: TF's second derivative through it differs, see
+  `keras_aegan.networks.image_discriminator`). Their weights are held to
+  the same WEIGHT_ATOL (measured 3.2e-6 and 1.3e-5).
 """
 
 import shutil
@@ -43,6 +56,8 @@ STEPS = 5
 LOSS_RTOL = 1e-5
 LATER_LOSS_RTOL = 1e-4
 WEIGHT_ATOL = STEPS * 2.4e-5
+SIGNED_ATOL = 1e-6
+SIGNED_LATER_ATOL = 1e-5
 
 
 def _ring():
@@ -69,8 +84,29 @@ CASES = {
     "host_fit": dict(
         data=_ring, batch_size=32, latent_dim=2, width=32, fit_epochs=3
     ),
+    # WGAN-GP: the critic's input-gradient differentiated again.
+    "wgan_gp": dict(
+        data=_ring,
+        batch_size=32,
+        latent_dim=2,
+        width=32,
+        adversarial_loss="wasserstein",
+        penalty="gp",
+    ),
+    # Hinge loss with a lazy R1 penalty (every 2nd step) on conv nets.
+    "lazy_r1_conv": dict(
+        data=_digits,
+        batch_size=16,
+        latent_dim=8,
+        width=4,
+        adversarial_loss="hinge",
+        penalty="r1",
+        penalty_interval=2,
+    ),
 }
-ROWS = {"mlp": STEPS, "conv": STEPS, "dropout": STEPS, "host_fit": 3}
+ROWS = {name: STEPS for name in CASES}
+ROWS["host_fit"] = 3
+SIGNED = ("wgan_gp", "lazy_r1_conv")
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +130,27 @@ def test_backends_agree_step_by_step(case_results, case):
     for values in result["losses"].values():
         assert values.shape == (ROWS[case], 3)
         assert np.all(np.isfinite(values))
+    first_atol, later_atol = (
+        (SIGNED_ATOL, SIGNED_LATER_ATOL) if case in SIGNED else (0.0, 0.0)
+    )
     for term, values in result["losses"].items():
         spread = values.max(axis=1) - values.min(axis=1)
-        rel = spread / np.maximum(np.abs(values).mean(axis=1), 1e-12)
+        scale = np.abs(values).mean(axis=1)
         if case != "host_fit":  # host_fit rows are epoch means
-            assert rel[0] < LOSS_RTOL, (term, rel[0])
-        assert rel.max() < LATER_LOSS_RTOL, (term, rel)
+            assert spread[0] <= LOSS_RTOL * scale[0] + first_atol, (
+                term,
+                spread[0],
+            )
+        assert np.all(spread <= LATER_LOSS_RTOL * scale + later_atol), (
+            term,
+            spread,
+        )
     assert result["max_weight_abs"] < WEIGHT_ATOL
+    if case in SIGNED:  # the penalties ran, on the steps they were due
+        for term in ("dx_penalty", "dz_penalty"):
+            values = result["losses"][term][:, 0]
+            due = np.arange(STEPS) % CASES[case].get("penalty_interval", 1)
+            assert np.all((values > 0) == (due == 0)), (term, values)
     # The steps did train: the losses moved.
     g = result["losses"]["generator_loss"][:, 0]
     assert not np.allclose(g[0], g[-1], rtol=1e-3)
