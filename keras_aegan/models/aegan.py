@@ -1,21 +1,22 @@
 """AEGAN: autoencoding GAN with image and latent discriminators."""
 
 import keras
-import numpy as np
-from keras import ops
 
 from keras_aegan import networks
-from keras_aegan.losses import mean_absolute_error
-from keras_aegan.losses import mean_squared_error
+from keras_aegan.models.aegan_losses import AEGANLosses
+from keras_aegan.models.aegan_presets import AEGAN_PRESETS
+from keras_aegan.models.aegan_presets import aegan_from_preset
+from keras_aegan.models.aegan_presets import check_preset_shape
 from keras_aegan.networks.defaults import DEFAULT_IMAGE_WIDTH
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
+from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 from keras_aegan.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class AEGAN(LossOptions, AdversarialTrainer):
+class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     """Autoencoding GAN: generator, encoder and two discriminators.
 
     Four networks: a generator `G: z -> x`, an encoder `E: x -> z`, an
@@ -68,6 +69,8 @@ class AEGAN(LossOptions, AdversarialTrainer):
         penalty_weight: Weight of the penalty (default 10).
         penalty_interval: Compute the penalty every this many steps,
             scaled up by the interval (lazy regularisation; default 1).
+        preset: Set by `AEGAN.from_preset(name)` (recorded in the config;
+            the `"paper"` preset refuses data that is not 64x64).
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`) and `keras.Model` (e.g. `name`).
             With `ema_decay` set, moving averages of the generator and
@@ -111,8 +114,15 @@ class AEGAN(LossOptions, AdversarialTrainer):
         penalty=None,
         penalty_weight=None,
         penalty_interval=1,
+        preset=None,
         **kwargs,
     ):
+        if preset is not None and preset not in AEGAN_PRESETS:
+            raise ValueError(
+                f"Unknown AEGAN preset. Expected one of "
+                f"{sorted(AEGAN_PRESETS)}. Received: preset={preset!r}"
+            )
+        self.preset = preset
         given = {
             "generator": generator,
             "encoder": encoder,
@@ -142,7 +152,34 @@ class AEGAN(LossOptions, AdversarialTrainer):
         self.fake_label = 0.05
 
     # ------------------------------------------------------------- networks
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """An AEGAN configured (and compiled) as a named preset.
+
+        - `"paper"`: the AEGAN paper's 64x64 configuration (conv networks
+          of width 64, 16-d code, loss weights 10/5/1/1, label smoothing
+          0.95/0.05, Adam(2e-4, beta_1=0.5) with `clipnorm=1` for both
+          phases). Refuses data that is not 64x64 images.
+        - `"light"`: the default `AEGAN()`.
+
+        Args:
+            preset: `"paper"` or `"light"` (see `AEGAN_PRESETS`).
+            **kwargs: Constructor arguments overriding the preset's.
+
+        Returns:
+            A compiled AEGAN; its networks are built on `fit()`.
+
+        Example:
+
+        ```python
+        model = keras_aegan.AEGAN.from_preset("paper", seed=0)
+        model.fit(images_64x64, epochs=10, batch_size=32)
+        ```
+        """
+        return aegan_from_preset(cls, preset, **kwargs)
+
     def build_networks(self, data_shape):
+        check_preset_shape(self.preset, data_shape)
         if self.latent_dim is None:
             self.latent_dim = networks.default_latent_dim(data_shape)
         z_dim = self.latent_dim
@@ -310,164 +347,9 @@ class AEGAN(LossOptions, AdversarialTrainer):
             jit_compile=jit_compile,
         )
 
-    # --------------------------------------------------------------- losses
-    def _forward(self, x, z, training):
-        x_generated = self.generator(z, training=training)
-        z_encoded = self.encoder(x, training=training)
-        x_reconstructed = self.generator(z_encoded, training=training)
-        z_reconstructed = self.encoder(x_generated, training=training)
-        return x_generated, z_encoded, x_reconstructed, z_reconstructed
-
-    def discriminator_loss(self, x, noise, training=True):
-        """Loss of the discriminator phase. Returns `(total, terms)`."""
-        z = noise["discriminator"]
-        fakes = [ops.stop_gradient(t) for t in self._forward(x, z, training)]
-        x_generated, z_encoded, x_reconstructed, z_reconstructed = fakes
-        dx = self.image_discriminator
-        dz = self.latent_discriminator
-        adv = self.adversarial
-        real, fake = self.real_label, self.fake_label
-        dx_real, dx_generated = adv.discriminator_terms(
-            dx(x, training=training),
-            dx(x_generated, training=training),
-            real,
-            fake,
-        )
-        dx_reconstructed = adv.discriminator_fake_term(
-            dx(x_reconstructed, training=training), fake
-        )
-        dz_prior, dz_encoded = adv.discriminator_terms(
-            dz(z, training=training),
-            dz(z_encoded, training=training),
-            real,
-            fake,
-        )
-        dz_reconstructed = adv.discriminator_fake_term(
-            dz(z_reconstructed, training=training), fake
-        )
-        total = (2.0 * dx_real + dx_generated + dx_reconstructed) / 4.0 + (
-            2.0 * dz_prior + dz_encoded + dz_reconstructed
-        ) / 4.0
-        terms = {
-            "dx_real": dx_real,
-            "dx_generated": dx_generated,
-            "dx_reconstructed": dx_reconstructed,
-            "dz_prior": dz_prior,
-            "dz_encoded": dz_encoded,
-            "dz_reconstructed": dz_reconstructed,
-        }
-        # The penalties see the generated half of the fakes (G(z), E(x)).
-        extra, penalty_terms = self.penalty_terms(
-            {
-                "dx_penalty": (dx, x, x_generated),
-                "dz_penalty": (dz, z, z_encoded),
-            },
-            noise,
-            training,
-        )
-        terms.update(penalty_terms)
-        return total + extra, terms
-
-    def generator_loss(self, x, noise, training=True):
-        """Loss of the generator/encoder phase. Returns `(total, terms)`."""
-        z = noise["generator"]
-        x_generated, z_encoded, x_reconstructed, z_reconstructed = (
-            self._forward(x, z, training)
-        )
-        dx = self.image_discriminator
-        dz = self.latent_discriminator
-        adv = self.adversarial.generator_term
-        terms = {
-            "reconstruction_x": mean_absolute_error(x, x_reconstructed),
-            "reconstruction_z": mean_squared_error(z, z_reconstructed),
-            "gx_generated": adv(dx(x_generated, training=training)),
-            "gx_reconstructed": adv(dx(x_reconstructed, training=training)),
-            "gz_encoded": adv(dz(z_encoded, training=training)),
-            "gz_reconstructed": adv(dz(z_reconstructed, training=training)),
-        }
-        w = self.loss_weights
-        total = (
-            w["reconstruction_x"] * terms["reconstruction_x"]
-            + w["reconstruction_z"] * terms["reconstruction_z"]
-            + w["adversarial_x"]
-            * (terms["gx_generated"] + terms["gx_reconstructed"])
-            + w["adversarial_z"]
-            * (terms["gz_encoded"] + terms["gz_reconstructed"])
-        )
-        return total, terms
-
-    # ---------------------------------------------------------- user methods
-    def encode(self, x, batch_size=256, ema=False):
-        """Encodes data (user units) to latent codes `(n, latent_dim)`.
-
-        Args:
-            x: NumPy array of samples shaped like the training data.
-            batch_size: Batch size of the encoder calls.
-            ema: Use the moving average of the encoder (needs a model
-                built with `ema_decay`) instead of its trained weights.
-
-        Returns:
-            NumPy float32 array.
-        """
-        self._require_built("encode")
-        encoder = self.network_for("encoder", ema)
-        return encoder.predict(
-            self._to_network_units(x), batch_size=batch_size, verbose=0
-        )
-
-    def reconstruct(self, x, batch_size=256, ema=False):
-        """Returns `G(E(x))` in the data's units and dtype.
-
-        Args:
-            x: NumPy array of samples shaped like the training data.
-            batch_size: Batch size of the network calls.
-            ema: Use the moving averages of encoder and generator.
-
-        Returns:
-            NumPy array shaped like `x`.
-        """
-        codes = self.encode(x, batch_size, ema=ema)
-        return self.decode(codes, batch_size, ema=ema)
-
-    def interpolate(self, x_a, x_b, steps=8, batch_size=256, ema=False):
-        """Decodes straight lines between the codes of two batches.
-
-        Args:
-            x_a: Samples `(n, *data_shape)` (or one sample `data_shape`).
-            x_b: Samples of the same shape as `x_a`.
-            steps: Number of points on each line, ends included (>= 2).
-            batch_size: Batch size of the network calls.
-            ema: Use the moving averages of encoder and generator.
-
-        Returns:
-            NumPy array `(n, steps, *data_shape)` (`(steps, *data_shape)`
-            for single samples) in the data's units and dtype.
-        """
-        steps = check_positive_int("steps", steps)
-        if steps < 2:
-            raise ValueError(
-                f"`steps` must be at least 2. Received: steps={steps}"
-            )
-        self._require_built("interpolate")
-        x_a, x_b = np.asarray(x_a), np.asarray(x_b)
-        single = x_a.shape == self.data_shape
-        if single:
-            x_a, x_b = x_a[None], x_b[None]
-        if x_a.shape != x_b.shape:
-            raise ValueError(
-                "`x_a` and `x_b` must have the same shape. Received: "
-                f"{x_a.shape} and {x_b.shape}"
-            )
-        z_a = self.encode(x_a, batch_size, ema=ema)
-        z_b = self.encode(x_b, batch_size, ema=ema)
-        t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
-        z = (1.0 - t) * z_a[:, None] + t * z_b[:, None]
-        out = self.decode(z.reshape(-1, self.latent_dim), batch_size, ema=ema)
-        out = out.reshape((len(x_a), steps) + self.data_shape)
-        return out[0] if single else out
-
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
+        config["preset"] = self.preset
         config.update(self.loss_options_config())
         return config
