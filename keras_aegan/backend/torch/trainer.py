@@ -9,49 +9,73 @@ class PhaseStep:
     Runs eagerly. `torch.autograd.grad` is asked for the gradients of the
     phase's own variables only, so the backward pass of the generator phase
     does not compute the discriminators' weight gradients (a plain
-    `backward()` would, and then throw them away). The non-trainable state
-    of the networks a phase does not train is restored after its forward
-    pass.
+    `backward()` would, and then throw them away). The other phases'
+    weights are marked as not requiring gradients during a phase, so
+    autograd records no graph through networks whose output the phase
+    treats as a constant (the generator's samples in the discriminator
+    phase). The non-trainable state of the networks a phase does not
+    train is restored after its forward pass.
     """
+
+    def _other_phase_parameters(self, phase):
+        """Torch parameters of the variables other phases train."""
+        return [
+            v.value
+            for other in self._run_phases()
+            if other.name != phase.name
+            for v in self.phase_variables(other.name)
+        ]
 
     def train_step(self, data):
         x, noise, batch_size = self._prepare_step(data, self.seed_generator)
         logs = {}
         skips = 0.0
         for phase in self._run_phases():
-            variables = self.phase_variables(phase.name)
-            frozen = self.frozen_state(phase)
-            saved = [v.value.detach().clone() for v in frozen]
-            # on_nonfinite="skip": a bad loss applies nothing, so only the
-            # BatchNorm statistics its forward pass moved need restoring.
-            skip_mode = self.skips_nonfinite
-            own = self.own_state(phase) if skip_mode else []
-            before = [v.value.detach().clone() for v in own]
-            total, phase_logs = self._phase_loss(phase, x, noise, training=True)
-            with torch.no_grad():
-                for v, value in zip(frozen, saved):
-                    v.assign(value)
-            logs.update({k: v.detach() for k, v in phase_logs.items()})
-            if skip_mode and not bool(torch.isfinite(total)):
-                with torch.no_grad():
-                    for v, value in zip(own, before):
-                        v.assign(value)
-                skips += 1.0
-                continue
-            values = [v.value for v in variables]
-            grads = torch.autograd.grad(total, values, allow_unused=True)
-            grads = [
-                torch.zeros_like(value) if g is None else g
-                for g, value in zip(grads, values)
-            ]
-            with torch.no_grad():
-                getattr(self, phase.optimizer).apply(grads, variables)
+            others = self._other_phase_parameters(phase)
+            for p in others:
+                p.requires_grad_(False)
+            try:
+                skipped = self._train_phase(phase, x, noise, logs)
+            finally:
+                for p in others:
+                    p.requires_grad_(True)
+            skips += skipped
         with torch.no_grad():
             self._update_ema()
         if self.skips_nonfinite:
             logs["nonfinite_skips"] = torch.tensor(skips)
         with torch.no_grad():
             return self._update_trackers(logs, batch_size)
+
+    def _train_phase(self, phase, x, noise, logs):
+        """One phase's forward, gradients and update; 1.0 if skipped."""
+        variables = self.phase_variables(phase.name)
+        frozen = self.frozen_state(phase)
+        saved = [v.value.detach().clone() for v in frozen]
+        # on_nonfinite="skip": a bad loss applies nothing, so only the
+        # BatchNorm statistics its forward pass moved need restoring.
+        skip_mode = self.skips_nonfinite
+        own = self.own_state(phase) if skip_mode else []
+        before = [v.value.detach().clone() for v in own]
+        total, phase_logs = self._phase_loss(phase, x, noise, training=True)
+        with torch.no_grad():
+            for v, value in zip(frozen, saved):
+                v.assign(value)
+        logs.update({k: v.detach() for k, v in phase_logs.items()})
+        if skip_mode and not bool(torch.isfinite(total)):
+            with torch.no_grad():
+                for v, value in zip(own, before):
+                    v.assign(value)
+            return 1.0
+        values = [v.value for v in variables]
+        grads = torch.autograd.grad(total, values, allow_unused=True)
+        grads = [
+            torch.zeros_like(value) if g is None else g
+            for g, value in zip(grads, values)
+        ]
+        with torch.no_grad():
+            getattr(self, phase.optimizer).apply(grads, variables)
+        return 0.0
 
     def test_step(self, data):
         with torch.no_grad():
