@@ -7,6 +7,8 @@ from keras_aegan import losses
 from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
+from keras_aegan.models import BEGAN
+from keras_aegan.models import EBGAN
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import AdversarialTrainer
 from keras_aegan.trainers import NonFiniteLossError
@@ -16,6 +18,8 @@ from keras_aegan.version import __version__
 __all__ = [
     "AEGAN",
     "AdversarialTrainer",
+    "BEGAN",
+    "EBGAN",
     "NonFiniteLossError",
     "Phase",
     "__version__",
