@@ -189,18 +189,21 @@ def sample(args):
     from keras_aegan.utils.images import save_png
     from keras_aegan.utils.images import tile_images
     from keras_aegan.utils.images import to_unit_range
+    from keras_aegan.utils.lines import line_charts
     from keras_aegan.utils.scatter import scatter_png
 
     model = load_model_file(args.model)
     samples = model.generate(args.n, seed=args.seed)
     if model.data_kind == "image":
         save_png(args.output, tile_images(to_unit_range(samples)))
+    elif model.data_kind == "sequence":
+        save_png(args.output, tile_images(line_charts(samples)))
     elif samples.shape[-1] == 2:
         scatter_png(args.output, samples)
     else:
         raise SystemExit(
-            "Only image and 2-D vector models can be drawn. Received a "
-            f"model of data shape {model.data_shape}."
+            "Only image, sequence and 2-D vector models can be drawn. "
+            f"Received a model of data shape {model.data_shape}."
         )
     print(f"Wrote {args.n} samples to {args.output}")
     return 0

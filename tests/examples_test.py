@@ -40,3 +40,12 @@ def test_autoencoder_generator(tmp_path):
     out = _run_example("autoencoder_generator.py", tmp_path, "--epochs", "1")
     assert "reloaded model generates the same: True" in out
     assert (tmp_path / "model.keras").is_file()
+
+
+def test_sequences(tmp_path):
+    out = _run_example("sequences.py", tmp_path, "--epochs", "1")
+    assert "held-out reconstruction L1: before" in out
+    assert "same samples: True" in out
+    assert (tmp_path / "samples_epoch_0001.png").is_file()
+    assert (tmp_path / "reconstructions_epoch_0001.png").is_file()
+    assert (tmp_path / "model.keras").is_file()

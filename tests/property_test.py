@@ -28,14 +28,16 @@ MODEL = settings(max_examples=20, deadline=None)
 shapes = st.lists(st.integers(1, 5), min_size=1, max_size=6).map(tuple)
 
 
+@pytest.mark.filterwarnings("ignore:Training on data of shape")
 @FAST
 @given(shape=shapes)
-def test_only_vectors_and_images_are_accepted(shape):
+def test_only_vectors_sequences_and_images_are_accepted(shape):
     x = np.zeros(shape, "float32")
-    if len(shape) in (2, 4):
+    kinds = {2: "vector", 3: "sequence", 4: "image"}
+    if len(shape) in kinds:
         spec = data_checks.inspect_array(x)
         assert spec.sample_shape == shape[1:]
-        assert spec.kind == ("vector" if len(shape) == 2 else "image")
+        assert spec.kind == kinds[len(shape)]
     else:
         with pytest.raises(ValueError, match=rf"shape={shape}".replace(
             "(", r"\(").replace(")", r"\)")):  # fmt: skip

@@ -11,6 +11,8 @@ from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import save_png
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
+from keras_aegan.utils.lines import line_charts
+from keras_aegan.utils.lines import sequence_value_range
 from keras_aegan.utils.scatter import scatter_png
 from keras_aegan.utils.validation import check_int
 
@@ -51,6 +53,12 @@ class SampleGrid(keras.callbacks.Callback):
     data with another number of features is skipped: nothing is written
     and no error is raised.
 
+    Sequence data `(n, T, C)` is drawn as line charts (one tile per
+    sequence, one colour per channel, see
+    `keras_aegan.utils.lines.line_charts`), in the same two files and
+    layouts as images. All charts of one call share one value range,
+    that of the reference data when there is some, else of the samples.
+
     Images may be uint8 (0..255) or float in `[0, 1]` or `[-1, 1]`; the
     range is inferred once per call from the reference data when there is
     some (float with a negative minimum means `[-1, 1]`), else from the
@@ -59,10 +67,10 @@ class SampleGrid(keras.callbacks.Callback):
 
     The callback reads these attributes of the model:
     `generate(n, seed=...)` returning a NumPy array in data units,
-    `reconstruct(x)` (optional), `data_kind` (`"image"` or `"vector"`;
-    inferred from the sample rank if missing) and `reference_batch`
-    (optional NumPy batch of training data, used when `reference_data`
-    is not given).
+    `reconstruct(x)` (optional), `data_kind` (`"image"`, `"sequence"` or
+    `"vector"`; if missing, rank-2 samples are vectors and others
+    images) and `reference_batch` (optional NumPy batch of training data,
+    used when `reference_data` is not given).
 
     Args:
         directory: Folder the PNG files are written to; created if needed.
@@ -157,9 +165,11 @@ class SampleGrid(keras.callbacks.Callback):
             self._write_scatter(epoch, samples, reference)
         elif kind == "image":
             self._write_images(epoch, samples, reference)
+        elif kind == "sequence":
+            self._write_sequences(epoch, samples, reference)
         else:
             raise ValueError(
-                "`model.data_kind` must be 'image' or 'vector'. "
+                "`model.data_kind` must be 'image', 'sequence' or 'vector'. "
                 f"Received: data_kind={kind!r}"
             )
 
@@ -204,6 +214,39 @@ class SampleGrid(keras.callbacks.Callback):
         )
         path = save_png(self._path("reconstructions", epoch), grid)
         self.written.append(path)
+
+    def _write_sequences(self, epoch, samples, reference):
+        if samples.ndim != 3:
+            return
+        if reference is not None and reference.shape[1:] != samples.shape[1:]:
+            reference = None
+        value_range = sequence_value_range(
+            samples if reference is None else reference
+        )
+        grid = tile_images(line_charts(samples, value_range))
+        self.written.append(save_png(self._path("samples", epoch), grid))
+        recon = _sequence_reconstructions(
+            self.model, reference, self.num_reconstructions, value_range
+        )
+        if recon is not None:
+            path = save_png(self._path("reconstructions", epoch), recon)
+            self.written.append(path)
+
+
+def _sequence_reconstructions(model, reference, count, value_range):
+    """Line charts of reference sequences and their reconstructions in
+    alternating rows (as for images), or `None`."""
+    reconstruct = getattr(model, "reconstruct", None)
+    if reference is None or count == 0 or not callable(reconstruct):
+        return None
+    real = reference[:count]
+    recon = np.asarray(reconstruct(real))
+    if recon.shape != real.shape:
+        return None
+    return _interleave_rows(
+        line_charts(real, value_range) / 255.0,
+        line_charts(recon, value_range) / 255.0,
+    )
 
 
 def _interleave_rows(real, recon):

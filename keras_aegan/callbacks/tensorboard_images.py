@@ -8,9 +8,12 @@ import numpy as np
 
 from keras_aegan.callbacks.sample_grid import _as_image_batch
 from keras_aegan.callbacks.sample_grid import _interleave_rows
+from keras_aegan.callbacks.sample_grid import _sequence_reconstructions
 from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
+from keras_aegan.utils.lines import line_charts
+from keras_aegan.utils.lines import sequence_value_range
 from keras_aegan.utils.scatter import scatter_image
 from keras_aegan.utils.validation import check_int
 
@@ -78,12 +81,17 @@ class TensorBoardImages(keras.callbacks.Callback):
     data (grey), and no reconstructions or interpolations are written.
     Vector data with another number of features writes nothing.
 
+    Sequence data `(n, T, C)` gets the same three tags with each
+    sequence drawn as a line chart (one colour per channel, see
+    `keras_aegan.utils.lines.line_charts`); all charts of one write
+    share the value range of the reference data (else of the samples).
+
     The callback reads these attributes of the model: `generate(n,
     seed=...)`, and optionally `reconstruct(x)`, `interpolate(x_a, x_b,
     steps)` (returning `(n, steps, *data_shape)`), `data_kind`
-    (`"image"` or `"vector"`; inferred from the rank of the samples if
-    missing) and `reference_batch` (a NumPy batch of training data, used
-    when `reference_data` is not given).
+    (`"image"`, `"sequence"` or `"vector"`; if missing, rank-2 samples
+    are vectors and others images) and `reference_batch` (a NumPy batch
+    of training data, used when `reference_data` is not given).
 
     TensorFlow is imported when training begins; without TensorFlow or
     TensorBoard an `ImportError` says what to install. The summary writer
@@ -229,9 +237,11 @@ class TensorBoardImages(keras.callbacks.Callback):
             images = self._vector_images(samples, reference)
         elif kind == "image":
             images = self._image_grids(samples, reference)
+        elif kind == "sequence":
+            images = self._sequence_charts(samples, reference)
         else:
             raise ValueError(
-                "`model.data_kind` must be 'image' or 'vector'. "
+                "`model.data_kind` must be 'image', 'sequence' or 'vector'. "
                 f"Received: data_kind={kind!r}"
             )
         self._write(images, int(epoch))
@@ -278,7 +288,8 @@ class TensorBoardImages(keras.callbacks.Callback):
             to_unit_range(recon, value_range),
         )
 
-    def _interpolations(self, reference, shown, value_range):
+    def _interpolated(self, reference):
+        """`(pairs * steps, *data_shape)` interpolations, or `None`."""
         interpolate = getattr(self.model, "interpolate", None)
         pairs = min(self.num_interpolations, len(reference) // 2)
         if pairs == 0 or not callable(interpolate):
@@ -289,9 +300,37 @@ class TensorBoardImages(keras.callbacks.Callback):
         )
         if lines.shape[:2] != (pairs, steps):
             return None
-        lines = _as_image_batch(
-            lines.reshape((pairs * steps,) + lines.shape[2:])
-        )
+        return lines.reshape((pairs * steps,) + lines.shape[2:])
+
+    def _interpolations(self, reference, shown, value_range):
+        lines = self._interpolated(reference)
+        if lines is None:
+            return None
+        lines = _as_image_batch(lines)
         if lines is None or lines.shape[1:] != shown.shape[1:]:
             return None
-        return tile_images(to_unit_range(lines, value_range), columns=steps)
+        return tile_images(
+            to_unit_range(lines, value_range), columns=self.interpolation_steps
+        )
+
+    def _sequence_charts(self, samples, reference):
+        if samples.ndim != 3:
+            return {}
+        if reference is not None and reference.shape[1:] != samples.shape[1:]:
+            reference = None
+        value_range = sequence_value_range(
+            samples if reference is None else reference
+        )
+        images = {"samples": tile_images(line_charts(samples, value_range))}
+        recon = _sequence_reconstructions(
+            self.model, reference, self.num_reconstructions, value_range
+        )
+        if recon is not None:
+            images["reconstructions"] = recon
+        lines = None if reference is None else self._interpolated(reference)
+        if lines is not None and lines.shape[1:] == samples.shape[1:]:
+            images["interpolations"] = tile_images(
+                line_charts(lines, value_range),
+                columns=self.interpolation_steps,
+            )
+        return images

@@ -9,6 +9,7 @@ IMAGE_RANGES = {
     "unit": (0.0, 1.0),
     "symmetric": (-1.0, 1.0),
 }
+KINDS = ("image", "vector", "sequence")
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
@@ -17,7 +18,9 @@ class DataScaler(keras.layers.Layer):
 
     Images are mapped from their input range (uint8 0..255, float [0, 1] or
     float [-1, 1]) to [-1, 1]. Vector data is standardised per feature with
-    the mean and standard deviation of the training data. The statistics
+    the mean and standard deviation of the training data, and sequence
+    data `(N, T, C)` per channel with statistics taken over samples and
+    time steps (so every time step is scaled alike). The statistics
     are non-trainable weights, so they are saved and loaded with the model
     and carried through compiled steps like any other state.
 
@@ -26,10 +29,10 @@ class DataScaler(keras.layers.Layer):
     which dtype the user's data had).
 
     Args:
-        kind: `"image"` or `"vector"`.
+        kind: `"image"`, `"vector"` or `"sequence"`.
         features: Size of the last axis (channels or features).
         input_range: For images, one of `"uint8"`, `"unit"`,
-            `"symmetric"`. Ignored for vectors.
+            `"symmetric"`. Ignored for vectors and sequences.
         output_dtype: The dtype of the user's training data, used to return
             generated data in the same dtype family.
 
@@ -51,9 +54,9 @@ class DataScaler(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if kind not in ("image", "vector"):
+        if kind not in KINDS:
             raise ValueError(
-                f"`kind` must be 'image' or 'vector'. Received: kind={kind!r}"
+                f"`kind` must be one of {KINDS}. Received: kind={kind!r}"
             )
         if kind == "image" and input_range not in IMAGE_RANGES:
             raise ValueError(
@@ -84,10 +87,11 @@ class DataScaler(keras.layers.Layer):
         self.built = True
 
     def adapt_statistics(self, mean, std):
-        """Sets the per-feature statistics of vector data.
+        """Sets the per-feature statistics of vector or sequence data.
 
         Args:
-            mean: Array of shape `(features,)`.
+            mean: Array of shape `(features,)` (for sequences: one value
+                per channel).
             std: Array of shape `(features,)`; features with zero spread
                 get a scale of 1 so they map to 0 instead of dividing by 0.
         """

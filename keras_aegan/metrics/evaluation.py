@@ -94,7 +94,9 @@ def evaluate_model(
     - `"custom"` or `None`: the reference is `reference` (required),
       features come from `extractor` (raw coordinates for vector data),
       `num_samples` is `len(reference)`, and the metrics are those of
-      `"digits"`.
+      `"digits"`; for sequence data `(n, T, C)` without an `extractor`
+      only the reconstruction and cycle errors (no standard features
+      exist for sequences, and raw distances mostly measure phase).
 
     With the defaults the generated and reference sets have the same
     size, as precision/recall and density/coverage assume. The

@@ -144,6 +144,11 @@ class EvaluationPlan:
         if self.metrics is not None:
             return list(self.metrics)
         names = DEFAULT_METRICS[self.data]
+        shape = getattr(model, "data_shape", None) or ()
+        if self.extractor is None and len(shape) == 2:
+            # No standard features for sequences; raw distances mostly
+            # measure phase shifts. Keep the encoder metrics only.
+            names = [n for n in names if n not in FEATURE_METRICS]
         if not _has_encoder(model):
             names = [n for n in names if n not in ENCODER_METRICS]
         return list(names)
@@ -242,8 +247,9 @@ class EvaluationPlan:
             if len(data_shape) != 1:
                 raise ValueError(
                     "FID, KID, precision/recall and density/coverage of "
-                    "image data need a feature `extractor` (a keras.Model "
-                    "or a callable returning (n, feature_dim) features). "
+                    "image and sequence data need a feature `extractor` (a "
+                    "keras.Model or a callable returning (n, feature_dim) "
+                    "features). "
                     f"Received: extractor=None for data of shape "
                     f"{tuple(data_shape)}"
                 )

@@ -8,6 +8,7 @@ from keras_aegan.models.aegan_presets import AEGAN_PRESETS
 from keras_aegan.models.aegan_presets import aegan_from_preset
 from keras_aegan.models.aegan_presets import check_preset_shape
 from keras_aegan.networks.defaults import DEFAULT_IMAGE_WIDTH
+from keras_aegan.networks.defaults import DEFAULT_SEQUENCE_WIDTH
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
@@ -43,7 +44,11 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     MLPs (3 hidden layers of `width` units, default 128) for vectors
     `(N, features)`; DCGAN-style conv nets for images `(N, H, W, C)` with
     H and W powers of two from 8 to 128 (`width` = channels of the
-    highest-resolution block, default 32).
+    highest-resolution block, default 32); DCGAN-style 1-D conv nets for
+    sequences `(N, T, C)` (T a power of two from 8 to 1024, linear
+    generator output, default `latent_dim` 16), standardised per
+    channel. With a gradient penalty the default data discriminator has
+    no BatchNorm.
 
     Args:
         latent_dim: Size of the code. Default: the generator's input size
@@ -189,17 +194,20 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
             "image_discriminator": "data_discriminator",
             "latent_discriminator": "latent_discriminator",
         }
-        if (
-            self.penalty is not None
-            and self.image_discriminator is None
-            and len(data_shape) == 3
-        ):
+        if self.penalty is not None and self.image_discriminator is None:
             # Penalties are per sample: no batch statistics in the critic.
-            self.image_discriminator = networks.image_discriminator(
-                data_shape,
-                self.width or DEFAULT_IMAGE_WIDTH,
-                batch_norm=False,
-            )
+            if len(data_shape) == 3:
+                self.image_discriminator = networks.image_discriminator(
+                    data_shape,
+                    self.width or DEFAULT_IMAGE_WIDTH,
+                    batch_norm=False,
+                )
+            elif len(data_shape) == 2:
+                self.image_discriminator = networks.sequence_discriminator(
+                    data_shape,
+                    self.width or DEFAULT_SEQUENCE_WIDTH,
+                    batch_norm=False,
+                )
         for name, role in roles.items():
             if getattr(self, name) is None:
                 setattr(

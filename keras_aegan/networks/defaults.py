@@ -9,15 +9,25 @@ from keras_aegan.networks.conv import image_generator
 from keras_aegan.networks.mlp import vector_discriminator
 from keras_aegan.networks.mlp import vector_encoder
 from keras_aegan.networks.mlp import vector_generator
+from keras_aegan.networks.sequence import check_sequence_shape
+from keras_aegan.networks.sequence import sequence_discriminator
+from keras_aegan.networks.sequence import sequence_encoder
+from keras_aegan.networks.sequence import sequence_generator
 
 DEFAULT_IMAGE_WIDTH = 32
+DEFAULT_SEQUENCE_WIDTH = 32
 DEFAULT_VECTOR_UNITS = 128
 DEFAULT_IMAGE_LATENT_DIM = 32
+# Signals vary in a handful of factors (for `make_signals`: waveform,
+# frequency, phase and amplitude per channel, damping): 16 codes hold them
+# with room to spare, and a smaller code than the images' 32 is easier for
+# the latent discriminator to match to the prior.
+DEFAULT_SEQUENCE_LATENT_DIM = 16
 ROLES = ("generator", "encoder", "data_discriminator", "latent_discriminator")
 
 
 def default_latent_dim(data_shape):
-    """32 for images; the number of features for vectors.
+    """32 for images, 16 for sequences, the number of features for vectors.
 
     A code as wide as 2-D data keeps E(x) able to fill the prior, which
     the latent discriminator asks of it.
@@ -34,17 +44,22 @@ def default_latent_dim(data_shape):
     default_latent_dim((2,))  # 2
     ```
     """
-    return DEFAULT_IMAGE_LATENT_DIM if len(data_shape) == 3 else data_shape[-1]
+    if len(data_shape) == 3:
+        return DEFAULT_IMAGE_LATENT_DIM
+    if len(data_shape) == 2:
+        return DEFAULT_SEQUENCE_LATENT_DIM
+    return data_shape[-1]
 
 
 def default_network(role, data_shape, latent_dim, width=None, name=None):
     """Builds the default network of a role for a data shape.
 
     Images `(H, W, C)` get DCGAN-style conv nets (`width`: channels of the
-    highest-resolution block, default 32); vectors `(features,)` get MLPs
-    with 3 hidden layers (`width`: units, default 128). The latent
-    discriminator is always an MLP (128 units unless `width` is given for
-    vector data).
+    highest-resolution block, default 32); sequences `(T, C)` get the
+    same design with 1-D convolutions (`width` likewise, default 32);
+    vectors `(features,)` get MLPs with 3 hidden layers (`width`: units,
+    default 128). The latent discriminator is always an MLP (128 units
+    unless `width` is given for vector data).
 
     Args:
         role: One of `"generator"`, `"encoder"`, `"data_discriminator"`,
@@ -66,16 +81,16 @@ def default_network(role, data_shape, latent_dim, width=None, name=None):
     """
     if role not in ROLES:
         raise ValueError(f"`role` must be one of {ROLES}. Received: {role!r}")
-    image = len(data_shape) == 3
+    rank = len(data_shape)
     if role == "latent_discriminator":
-        units = width if (width and not image) else DEFAULT_VECTOR_UNITS
+        units = width if (width and rank == 1) else DEFAULT_VECTOR_UNITS
         return vector_discriminator(
             latent_dim, units, name=name or "latent_discriminator"
         )
     name = name or (
         "image_discriminator" if role == "data_discriminator" else role
     )
-    if image:
+    if rank == 3:
         data_shape = check_image_shape(data_shape)
         width = width or DEFAULT_IMAGE_WIDTH
         if role == "generator":
@@ -84,6 +99,15 @@ def default_network(role, data_shape, latent_dim, width=None, name=None):
             net = image_encoder(data_shape, latent_dim, width)
         else:
             net = image_discriminator(data_shape, width)
+    elif rank == 2:
+        data_shape = check_sequence_shape(data_shape)
+        width = width or DEFAULT_SEQUENCE_WIDTH
+        if role == "generator":
+            net = sequence_generator(latent_dim, data_shape, width)
+        elif role == "encoder":
+            net = sequence_encoder(data_shape, latent_dim, width)
+        else:
+            net = sequence_discriminator(data_shape, width)
     else:
         features = data_shape[-1]
         width = width or DEFAULT_VECTOR_UNITS

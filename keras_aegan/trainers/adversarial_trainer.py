@@ -276,7 +276,7 @@ class AdversarialTrainer(
                 output_dtype=spec.dtype,
                 name="data_scaler",
             )
-            if kind == "vector" and spec.mean is not None:
+            if kind != "image" and spec.mean is not None:
                 self.data_scaler.adapt_statistics(spec.mean, spec.std)
         self.build_networks(data_shape)
         variables = {}

@@ -2,6 +2,7 @@
 
 import dataclasses
 import itertools
+import warnings
 
 import numpy as np
 
@@ -17,12 +18,14 @@ class DataSpec:
     """What the trainer learned about the training data.
 
     Attributes:
-        kind: `"image"` or `"vector"`.
+        kind: `"image"`, `"vector"` or `"sequence"`.
         sample_shape: Shape of one sample.
         dtype: Dtype name of the user's data.
         input_range: For images: `"uint8"`, `"unit"` or `"symmetric"`.
-        mean: Per-feature mean (vectors).
-        std: Per-feature standard deviation (vectors).
+        mean: Per-feature mean (vectors) or per-channel mean over samples
+            and time steps (sequences).
+        std: Per-feature (vectors) or per-channel (sequences) standard
+            deviation.
         reference: A small NumPy batch of the data, for sample callbacks.
     """
 
@@ -118,20 +121,54 @@ def check_numeric(x, what="data", finite=True):
 
 
 def data_kind(shape):
-    """`"image"` for rank-4 data, `"vector"` for rank 2, else an error."""
-    if len(shape) == 4:
-        return "image"
-    if len(shape) == 2:
-        return "vector"
+    """The kind of data of a batch shape, or a `ValueError`.
+
+    Rank 4 `(N, H, W, C)` is `"image"`, rank 3 `(N, T, C)` is
+    `"sequence"` (time series, audio frames) and rank 2 `(N, features)`
+    is `"vector"`.
+
+    Args:
+        shape: Shape of a batch, the batch axis first.
+
+    Returns:
+        `"image"`, `"sequence"` or `"vector"`.
+
+    Example:
+
+    ```python
+    data_kind((100, 64, 3))  # "sequence"
+    ```
+    """
+    kinds = {4: "image", 3: "sequence", 2: "vector"}
+    if len(shape) in kinds:
+        return kinds[len(shape)]
     hint = ""
     if len(shape) == 1:
         hint = " For one feature per sample use x.reshape(-1, 1)."
-    elif len(shape) == 3:
-        hint = " For grayscale images add a channel axis: x[..., None]."
     raise ValueError(
-        "Expected images of shape (N, height, width, channels) or vectors "
-        f"of shape (N, features).{hint} Received: shape={tuple(shape)}"
+        "Expected images of shape (N, height, width, channels), sequences "
+        "of shape (N, steps, channels) or vectors of shape (N, features)."
+        f"{hint} Received: shape={tuple(shape)}"
     )
+
+
+def warn_if_image_like(x):
+    """Warns when rank-3 data look like grayscale images.
+
+    `(N, T, C)` data are trained as sequences; uint8 data or square
+    samples (`T == C`) are more often images without a channel axis.
+
+    Args:
+        x: NumPy array of rank 3.
+    """
+    _, steps, channels = x.shape
+    if x.dtype == np.uint8 or steps == channels:
+        warnings.warn(
+            f"Training on data of shape {tuple(x.shape)} as sequences of "
+            f"{steps} steps with {channels} channels. If these are "
+            "grayscale images, add a channel axis: x[..., None].",
+            stacklevel=2,
+        )
 
 
 def image_range(low, high, dtype):
@@ -159,7 +196,7 @@ def inspect_array(x):
 
     Args:
         x: NumPy array (or array-like / backend tensor) of shape
-            `(N, H, W, C)` or `(N, features)`.
+            `(N, H, W, C)`, `(N, T, C)` or `(N, features)`.
 
     Returns:
         A `DataSpec`.
@@ -175,10 +212,15 @@ def inspect_array(x):
     )
     if kind == "image":
         spec.input_range = image_range(x.min(), x.max(), x.dtype)
-    else:
-        values = x.astype("float64")
-        spec.mean = values.mean(axis=0)
-        spec.std = values.std(axis=0)
+        return spec
+    if kind == "sequence":
+        warn_if_image_like(x)
+    # Per feature (vectors) or per channel over samples and time steps
+    # (sequences): every axis but the last.
+    axes = tuple(range(x.ndim - 1))
+    values = x.astype("float64")
+    spec.mean = values.mean(axis=axes)
+    spec.std = values.std(axis=axes)
     return spec
 
 
