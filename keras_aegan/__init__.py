@@ -7,8 +7,11 @@ from keras_aegan import losses
 from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
+from keras_aegan.models import ALI
 from keras_aegan.models import BEGAN
 from keras_aegan.models import EBGAN
+from keras_aegan.models import AlphaGAN
+from keras_aegan.models import BiGAN
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import AdversarialTrainer
 from keras_aegan.trainers import NonFiniteLossError
@@ -17,8 +20,11 @@ from keras_aegan.version import __version__
 
 __all__ = [
     "AEGAN",
+    "ALI",
+    "AlphaGAN",
     "AdversarialTrainer",
     "BEGAN",
+    "BiGAN",
     "EBGAN",
     "NonFiniteLossError",
     "Phase",

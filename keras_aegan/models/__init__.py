@@ -1,7 +1,10 @@
 """The models: AEGAN and its relatives."""
 
 from keras_aegan.models.aegan import AEGAN
+from keras_aegan.models.alpha_gan import AlphaGAN
 from keras_aegan.models.began import BEGAN
+from keras_aegan.models.bigan import ALI
+from keras_aegan.models.bigan import BiGAN
 from keras_aegan.models.ebgan import EBGAN
 
-__all__ = ["AEGAN", "BEGAN", "EBGAN"]
+__all__ = ["AEGAN", "ALI", "AlphaGAN", "BEGAN", "BiGAN", "EBGAN"]

@@ -1,0 +1,385 @@
+"""alpha-GAN: an autoencoder with image and code discriminators."""
+
+import keras
+from keras import ops
+
+from keras_aegan import networks
+from keras_aegan.losses import mean_absolute_error
+from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
+from keras_aegan.trainers.encoder_methods import EncoderMethods
+from keras_aegan.trainers.loss_options import LossOptions
+from keras_aegan.trainers.phase import Phase
+from keras_aegan.utils.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_aegan")
+class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
+    """alpha-GAN: variational auto-encoding GAN with two discriminators.
+
+    Four networks: an encoder `E: x -> z`, a generator `G: z -> x`, an
+    image discriminator `Dx` (data against `G(z)` and `G(E(x))`) and a
+    code discriminator `Dz` (prior samples against `E(x)`). `Dx` is the
+    paper's synthetic likelihood, `Dz` its implicit posterior. One train
+    step has two phases:
+
+    - `discriminator` (updates `Dx` and `Dz`): `real(Dx(x)) +
+      fake(Dx(G(z))) + fake(Dx(G(E(x))))` and `real(Dz(z)) +
+      fake(Dz(E(x)))`, the discriminator terms of `adversarial_loss`
+      (cross-entropy by default), plus optional gradient penalties
+      (`dx_penalty` on real against `G(z)`, `dz_penalty` on prior
+      against `E(x)`).
+    - `generator` (updates `G` and `E`):
+      `w_r * L1(x, G(E(x))) + w_x * (adv(Dx(G(z))) + adv(Dx(G(E(x)))))
+      + w_z * adv(Dz(E(x)))`. As in the paper's algorithm, `E` is
+      trained by the reconstruction and the code term only, `G` by the
+      reconstruction and the image terms: `Dx`'s term on `G(E(x))` sees
+      `E(x)` as a constant. `adv` is the paper's density-ratio term
+      `-log(D / (1 - D))`, i.e. minus the logit, when `density_ratio`
+      is on (the default with the non-saturating loss), else the
+      generator term of `adversarial_loss` (`-log D` for
+      non-saturating).
+
+    Differences from the paper's Algorithm 1, which updates `E`, then
+    `G`, then `Dx`, then `Dz`, each after the previous update: here the
+    two discriminators update together first, then `E` and `G` together
+    from the same weights (a variable belongs to one phase). Each
+    network still gets the gradient of its own loss from the paper.
+
+    Terms are logged unweighted (`dx_real`, `dx_generated`,
+    `dx_reconstructed`, `dz_prior`, `dz_encoded`, `reconstruction`,
+    `gx_generated`, `gx_reconstructed`, `gz_encoded`) with the phase
+    totals `discriminator_loss` and `generator_loss`.
+
+    Networks left as `None` are built on the first `fit()` from the data
+    as for `AEGAN`: MLPs (3 hidden layers of `width` units, default 128)
+    for vectors, DCGAN-style conv nets for images (`width` channels at
+    full resolution, default 32); `Dz` is an MLP.
+
+    Defaults: the reconstruction is the L1 error (the paper's Laplace
+    likelihood) averaged over elements, with weight `reconstruction=1`
+    (the paper's lambda, the inverse scale of that likelihood, is a
+    hyperparameter); Adam(2e-4, beta_1=0.5) for both phases (DCGAN's
+    settings); no label smoothing.
+
+    User methods (besides `fit`, `generate` and `decode`): `encode`,
+    `reconstruct` and `interpolate` (see `EncoderMethods`).
+
+    Args:
+        latent_dim: Size of the code. Default: the generator's input size
+            when a generator is given, else
+            `keras_aegan.networks.default_latent_dim(data_shape)` (32 for
+            images, the number of features for vectors).
+        generator: Optional Keras model `z -> x` (network units: images in
+            [-1, 1], vectors standardised).
+        encoder: Optional Keras model `x -> z`.
+        image_discriminator: Optional Keras model `x -> (batch, 1)`.
+        latent_discriminator: Optional Keras model `z -> (batch, 1)` (the
+            code discriminator).
+        width: Width of the default networks (see above).
+        seed: Seed of the noise generator and of `generate()`.
+        density_ratio: Use the paper's `-log(D / (1 - D))` as the
+            adversarial term of `E` and `G`. `None` (default): on with
+            the non-saturating loss. Only valid with that loss (the
+            other objectives define their own generator term).
+        adversarial_loss: `"non_saturating"` (default), `"hinge"`,
+            `"least_squares"` or `"wasserstein"`, for both
+            discriminators.
+        penalty: `None` (default), `"gp"`, `"r1"` or `"r2"`: a gradient
+            penalty on both discriminators.
+        penalty_weight: Weight of the penalty (default 10).
+        penalty_interval: Compute the penalty every this many steps,
+            scaled up by the interval (default 1).
+        **kwargs: Passed to `AdversarialTrainer` (`noise`,
+            `on_nonfinite`, `ema_decay`, `ema_warmup`; the EMA covers
+            the generator and the encoder) and `keras.Model`.
+
+    Example:
+
+    ```python
+    (x, _), _ = keras_aegan.datasets.load_digits()
+    model = keras_aegan.AlphaGAN(seed=0)
+    model.fit(x, epochs=5, batch_size=64)
+    images = model.generate(16)
+    recons = model.reconstruct(x[:8])
+    ```
+
+    Reference:
+        - [Rosca et al., "Variational Approaches for Auto-Encoding
+          Generative Adversarial Networks", 2017](
+          https://arxiv.org/abs/1706.04987)
+    """
+
+    network_names = (
+        "generator",
+        "encoder",
+        "image_discriminator",
+        "latent_discriminator",
+    )
+    ema_network_names = ("generator", "encoder")
+
+    def __init__(
+        self,
+        latent_dim=None,
+        generator=None,
+        encoder=None,
+        image_discriminator=None,
+        latent_discriminator=None,
+        width=None,
+        seed=None,
+        density_ratio=None,
+        adversarial_loss="non_saturating",
+        penalty=None,
+        penalty_weight=None,
+        penalty_interval=1,
+        **kwargs,
+    ):
+        given = {
+            "generator": generator,
+            "encoder": encoder,
+            "image_discriminator": image_discriminator,
+            "latent_discriminator": latent_discriminator,
+        }
+        for name, net in given.items():
+            if net is not None and not isinstance(net, keras.layers.Layer):
+                raise TypeError(
+                    f"`{name}` must be a Keras model or layer. Received: "
+                    f"{name}={net!r} of type {type(net).__name__}"
+                )
+        if latent_dim is None and generator is not None:
+            latent_dim = networks.input_size(generator, "generator")
+        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
+        self._init_loss_options(
+            adversarial_loss, penalty, penalty_weight, penalty_interval
+        )
+        non_saturating = self.adversarial_loss == "non_saturating"
+        if density_ratio is None:
+            density_ratio = non_saturating
+        elif not isinstance(density_ratio, bool):
+            raise ValueError(
+                "`density_ratio` must be None, True or False. Received: "
+                f"density_ratio={density_ratio!r}"
+            )
+        elif density_ratio and not non_saturating:
+            raise ValueError(
+                "`density_ratio=True` needs the non-saturating loss. "
+                f"Received: adversarial_loss={self.adversarial_loss!r}"
+            )
+        self.density_ratio = bool(density_ratio)
+        if width is not None:
+            width = check_positive_int("width", width)
+        self.width = width
+        self.generator = generator
+        self.encoder = encoder
+        self.image_discriminator = image_discriminator
+        self.latent_discriminator = latent_discriminator
+
+    # ------------------------------------------------------------- networks
+    def build_networks(self, data_shape):
+        if self.latent_dim is None:
+            self.latent_dim = networks.default_latent_dim(data_shape)
+        z_dim = self.latent_dim
+        roles = {
+            "generator": "generator",
+            "encoder": "encoder",
+            "image_discriminator": "data_discriminator",
+            "latent_discriminator": "latent_discriminator",
+        }
+        for name, role in roles.items():
+            if getattr(self, name) is None:
+                net = networks.default_network(
+                    role, data_shape, z_dim, self.width, name=name
+                )
+                setattr(self, name, net)
+        networks.check_network(
+            self.generator, "generator", (z_dim,), data_shape
+        )
+        networks.check_network(self.encoder, "encoder", data_shape, (z_dim,))
+        networks.check_network(
+            self.image_discriminator, "image_discriminator", data_shape, (1,)
+        )
+        networks.check_network(
+            self.latent_discriminator, "latent_discriminator", (z_dim,), (1,)
+        )
+        self._build_loss_state(
+            (self.image_discriminator, self.latent_discriminator)
+        )
+
+    # --------------------------------------------------------------- phases
+    def build_phases(self):
+        penalty = () if self.penalty is None else ("dx_penalty", "dz_penalty")
+        return [
+            Phase(
+                "discriminator",
+                networks=("image_discriminator", "latent_discriminator"),
+                optimizer="discriminator_optimizer",
+                loss=self.discriminator_loss,
+                terms=(
+                    "dx_real",
+                    "dx_generated",
+                    "dx_reconstructed",
+                    "dz_prior",
+                    "dz_encoded",
+                )
+                + penalty,
+            ),
+            Phase(
+                "generator",
+                networks=("generator", "encoder"),
+                optimizer="generator_optimizer",
+                loss=self.generator_loss,
+                terms=(
+                    "reconstruction",
+                    "gx_generated",
+                    "gx_reconstructed",
+                    "gz_encoded",
+                ),
+            ),
+        ]
+
+    def noise_shapes(self):
+        shapes = {phase.name: (self.latent_dim,) for phase in self.phases}
+        shapes.update(self.penalty_noise_shapes())
+        return shapes
+
+    def default_optimizers(self):
+        return {
+            "discriminator_optimizer": keras.optimizers.Adam(
+                learning_rate=2e-4, beta_1=0.5
+            ),
+            "generator_optimizer": keras.optimizers.Adam(
+                learning_rate=2e-4, beta_1=0.5
+            ),
+        }
+
+    def default_loss_weights(self):
+        return {
+            "reconstruction": 1.0,
+            "adversarial_x": 1.0,
+            "adversarial_z": 1.0,
+        }
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        loss_weights=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        **kwargs,
+    ):
+        """Configures training.
+
+        Args:
+            generator_optimizer: Optimizer of `G` and `E`. Default
+                `Adam(2e-4, beta_1=0.5)`.
+            discriminator_optimizer: Optimizer of `Dx` and `Dz`. Default
+                `Adam(2e-4, beta_1=0.5)`.
+            loss_weights: Dict overriding any of `reconstruction` (1, the
+                paper's lambda), `adversarial_x` (1) and `adversarial_z`
+                (1).
+            run_eagerly: Run the step eagerly.
+            steps_per_execution: Steps per compiled call.
+            jit_compile: `"auto"`, True or False.
+            **kwargs: Refused with a `TypeError` that lists the accepted
+                arguments (alpha-GAN defines its own losses and has one
+                optimizer per phase).
+        """
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.compile() got unknown arguments "
+                f"{sorted(kwargs)}. It defines its own losses; it takes "
+                "generator_optimizer, discriminator_optimizer, "
+                "loss_weights, run_eagerly, steps_per_execution and "
+                "jit_compile."
+            )
+        self._compile_phases(
+            {
+                "generator_optimizer": generator_optimizer,
+                "discriminator_optimizer": discriminator_optimizer,
+            },
+            loss_weights,
+            {},
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+
+    # --------------------------------------------------------------- losses
+    def _generator_term(self, logits):
+        if self.density_ratio:
+            # -log(D / (1 - D)) with D = sigmoid(logits) is -logits.
+            return -ops.mean(ops.cast(logits, "float32"))
+        return self.adversarial.generator_term(logits)
+
+    def discriminator_loss(self, x, noise, training=True):
+        """Loss of the discriminator phase. Returns `(total, terms)`."""
+        z = noise["discriminator"]
+        z_encoded = ops.stop_gradient(self.encoder(x, training=training))
+        x_generated = ops.stop_gradient(self.generator(z, training=training))
+        x_reconstructed = ops.stop_gradient(
+            self.generator(z_encoded, training=training)
+        )
+        dx = self.image_discriminator
+        dz = self.latent_discriminator
+        adv = self.adversarial
+        dx_real, dx_generated = adv.discriminator_terms(
+            dx(x, training=training), dx(x_generated, training=training)
+        )
+        terms = {
+            "dx_real": dx_real,
+            "dx_generated": dx_generated,
+            "dx_reconstructed": adv.discriminator_fake_term(
+                dx(x_reconstructed, training=training)
+            ),
+        }
+        terms["dz_prior"], terms["dz_encoded"] = adv.discriminator_terms(
+            dz(z, training=training), dz(z_encoded, training=training)
+        )
+        total = sum(terms.values())
+        extra, penalty_terms = self.penalty_terms(
+            {
+                "dx_penalty": (dx, x, x_generated),
+                "dz_penalty": (dz, z, z_encoded),
+            },
+            noise,
+            training,
+        )
+        terms.update(penalty_terms)
+        return total + extra, terms
+
+    def generator_loss(self, x, noise, training=True):
+        """Loss of the generator/encoder phase. Returns `(total, terms)`."""
+        z = noise["generator"]
+        z_encoded = self.encoder(x, training=training)
+        x_generated = self.generator(z, training=training)
+        x_reconstructed = self.generator(z_encoded, training=training)
+        # Dx's term on reconstructions trains G only (paper, Algorithm 1):
+        # a second pass of G on the code held constant.
+        x_reconstructed_g = self.generator(
+            ops.stop_gradient(z_encoded), training=training
+        )
+        dx = self.image_discriminator
+        dz = self.latent_discriminator
+        adv = self._generator_term
+        terms = {
+            "reconstruction": mean_absolute_error(x, x_reconstructed),
+            "gx_generated": adv(dx(x_generated, training=training)),
+            "gx_reconstructed": adv(dx(x_reconstructed_g, training=training)),
+            "gz_encoded": adv(dz(z_encoded, training=training)),
+        }
+        w = self.loss_weights
+        total = (
+            w["reconstruction"] * terms["reconstruction"]
+            + w["adversarial_x"]
+            * (terms["gx_generated"] + terms["gx_reconstructed"])
+            + w["adversarial_z"] * terms["gz_encoded"]
+        )
+        return total, terms
+
+    def get_config(self):
+        config = super().get_config()
+        config["width"] = self.width
+        config["density_ratio"] = self.density_ratio
+        config.update(self.loss_options_config())
+        return config
