@@ -10,6 +10,8 @@ from keras_aegan.models import AEGAN
 from keras_aegan.models import ALI
 from keras_aegan.models import BEGAN
 from keras_aegan.models import EBGAN
+from keras_aegan.models import VAEGAN
+from keras_aegan.models import AdversarialAutoencoder
 from keras_aegan.models import AlphaGAN
 from keras_aegan.models import BiGAN
 from keras_aegan.saving import load_model
@@ -21,6 +23,7 @@ from keras_aegan.version import __version__
 __all__ = [
     "AEGAN",
     "ALI",
+    "AdversarialAutoencoder",
     "AlphaGAN",
     "AdversarialTrainer",
     "BEGAN",
@@ -28,6 +31,7 @@ __all__ = [
     "EBGAN",
     "NonFiniteLossError",
     "Phase",
+    "VAEGAN",
     "__version__",
     "callbacks",
     "datasets",

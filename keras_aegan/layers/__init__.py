@@ -9,6 +9,7 @@ from keras_aegan.layers.instance_noise import InstanceNoise
 from keras_aegan.layers.minibatch_std import MinibatchStdDev
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.layers.pixel_norm import PixelNormalization
+from keras_aegan.layers.reparameterization import Reparameterization
 from keras_aegan.layers.spectral_conv2d import SpectralConv2D
 from keras_aegan.layers.spectral_dense import SpectralDense
 from keras_aegan.layers.upsample_conv2d import UpsampleConv2D
@@ -23,6 +24,7 @@ __all__ = [
     "MinibatchStdDev",
     "NoiseSeeds",
     "PixelNormalization",
+    "Reparameterization",
     "SpectralConv2D",
     "SpectralDense",
     "UpsampleConv2D",

@@ -3,6 +3,7 @@
 from keras_aegan.losses.adversarial import discriminator_terms
 from keras_aegan.losses.adversarial import generator_term
 from keras_aegan.losses.adversarial import sigmoid_cross_entropy
+from keras_aegan.losses.divergence import gaussian_kl
 from keras_aegan.losses.penalties import gradient_penalty
 from keras_aegan.losses.penalties import interpolate
 from keras_aegan.losses.penalties import r1_penalty
@@ -26,6 +27,7 @@ __all__ = [
     "NonSaturating",
     "Wasserstein",
     "discriminator_terms",
+    "gaussian_kl",
     "generator_term",
     "get_adversarial_loss",
     "gradient_penalty",

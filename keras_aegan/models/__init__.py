@@ -1,10 +1,21 @@
 """The models: AEGAN and its relatives."""
 
+from keras_aegan.models.aae import AdversarialAutoencoder
 from keras_aegan.models.aegan import AEGAN
 from keras_aegan.models.alpha_gan import AlphaGAN
 from keras_aegan.models.began import BEGAN
 from keras_aegan.models.bigan import ALI
 from keras_aegan.models.bigan import BiGAN
 from keras_aegan.models.ebgan import EBGAN
+from keras_aegan.models.vaegan import VAEGAN
 
-__all__ = ["AEGAN", "ALI", "AlphaGAN", "BEGAN", "BiGAN", "EBGAN"]
+__all__ = [
+    "AEGAN",
+    "ALI",
+    "AdversarialAutoencoder",
+    "AlphaGAN",
+    "BEGAN",
+    "BiGAN",
+    "EBGAN",
+    "VAEGAN",
+]
