@@ -268,11 +268,6 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     def _penalty_names(self):
         return () if self.penalty is None else ("dx_penalty", "dz_penalty")
 
-    def noise_shapes(self):
-        shapes = {phase.name: (self.latent_dim,) for phase in self.phases}
-        shapes.update(self.penalty_noise_shapes())
-        return shapes
-
     def default_optimizers(self):
         return {
             "discriminator_optimizer": keras.optimizers.Adam(

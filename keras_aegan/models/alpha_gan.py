@@ -236,11 +236,6 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
             ),
         ]
 
-    def noise_shapes(self):
-        shapes = {phase.name: (self.latent_dim,) for phase in self.phases}
-        shapes.update(self.penalty_noise_shapes())
-        return shapes
-
     def default_optimizers(self):
         return {
             "discriminator_optimizer": keras.optimizers.Adam(

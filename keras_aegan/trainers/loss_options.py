@@ -35,9 +35,10 @@ class LossOptions:
       count is a model variable (`penalty_steps`), saved with the model.
 
     A subclass calls `_init_loss_options(...)` in `__init__`,
-    `_build_loss_state()` in `build_networks`, adds
-    `penalty_noise_shapes()` to its noise and calls `penalty_term(...)` in
-    its discriminator loss.
+    `_build_loss_state(discriminators)` in `build_networks` and
+    `penalty_terms(...)` in its discriminator loss; the penalty's noise is
+    added to the default per-phase noise (a model with its own
+    `noise_shapes` adds `penalty_noise_shapes()` itself).
     """
 
     def _init_loss_options(
@@ -96,6 +97,16 @@ class LossOptions:
                 trainable=False,
                 name="penalty_steps",
             )
+
+    def noise_shapes(self):
+        """The model's noise plus the penalty's (see `penalty_noise_shapes`).
+
+        Models that define their own noise (not one latent batch per
+        phase) override this and add `penalty_noise_shapes()`.
+        """
+        shapes = dict(super().noise_shapes())
+        shapes.update(self.penalty_noise_shapes())
+        return shapes
 
     def penalty_noise_shapes(self):
         """Noise the penalty draws each step (WGAN-GP's interpolation)."""
