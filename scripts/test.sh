@@ -43,6 +43,9 @@ soak="$(mktemp -d)"
 # One OpenMP thread per process: two lanes share two cores (PyTorch would
 # otherwise start two threads in each and oversubscribe them).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# Long end-to-end and training-quality tests marked `rotation(backend)`
+# run in one of the three suites only (tests/conftest.py).
+export KERAS_AEGAN_ROTATION="${KERAS_AEGAN_ROTATION:-1}"
 suite() {  # suite NAME KERAS_BACKEND MARKER [pytest args...]
   local name="$1" backend="$2" marker="$3"
   shift 3

@@ -194,6 +194,7 @@ RING_MIN_MODES = 3
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("tensorflow")
 def test_ring_mode_coverage():
     """The default AAE covers at least 3 of the 8 ring modes.
 

@@ -246,6 +246,7 @@ RING_STEPS = 450  # 9 epochs of 50 batches of 256
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("tensorflow")
 def test_ring_mode_coverage():
     """alpha-GAN covers most of the 8-mode ring in 450 steps.
 

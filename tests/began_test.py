@@ -279,6 +279,7 @@ RING_MIN_MODES = 1
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("jax")
 def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(256 * 200, seed=0)
     model = BEGAN(seed=0)

@@ -250,6 +250,7 @@ RING_STEPS = 600  # 12 epochs of 50 batches of 256
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("torch")
 def test_ring_mode_coverage():
     """BiGAN with R1 learns the 8-mode ring in 600 steps.
 

@@ -13,6 +13,38 @@ import keras_aegan
 BACKEND = keras.backend.backend()
 
 
+ROTATION_ENV = "KERAS_AEGAN_ROTATION"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Runs each `rotation(backend)` test on its one backend only.
+
+    `scripts/test.sh` runs the suite once per backend and sets
+    KERAS_AEGAN_ROTATION=1, so a test marked `rotation("jax")` (a long
+    end-to-end or training-quality run whose backend-specific code the
+    fast tests and the parity harness already cover) still runs once per
+    full run. Without the variable every test runs on every backend.
+    """
+    if os.environ.get(ROTATION_ENV) != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("rotation")
+        if marker is None:
+            keep.append(item)
+            continue
+        (backend,) = marker.args
+        if backend not in ("jax", "tensorflow", "torch"):
+            raise ValueError(
+                "`rotation` takes one of 'jax', 'tensorflow', 'torch'. "
+                f"Received: {backend!r} on {item.nodeid}"
+            )
+        (keep if backend == BACKEND else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _seeded():
     """Every test starts from the same initial weights on its backend."""

@@ -216,6 +216,7 @@ RING_MIN_MODES = 4
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("torch")
 def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(256 * 200, seed=0)
     model = EBGAN(seed=0)

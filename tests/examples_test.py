@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import keras
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -23,6 +24,7 @@ def _run_example(name, tmp_path, *args):
     return result.stdout
 
 
+@pytest.mark.rotation("tensorflow")
 def test_quickstart(tmp_path):
     out = _run_example("quickstart.py", tmp_path, "--epochs", "1")
     assert "held-out reconstruction L1" in out
@@ -30,18 +32,21 @@ def test_quickstart(tmp_path):
     assert (tmp_path / "reconstructions_epoch_0001.png").is_file()
 
 
+@pytest.mark.rotation("jax")
 def test_ring(tmp_path):
     out = _run_example("ring.py", tmp_path, "--epochs", "1")
     assert "modes covered:" in out
     assert (tmp_path / "samples.png").is_file()
 
 
+@pytest.mark.rotation("torch")
 def test_autoencoder_generator(tmp_path):
     out = _run_example("autoencoder_generator.py", tmp_path, "--epochs", "1")
     assert "reloaded model generates the same: True" in out
     assert (tmp_path / "model.keras").is_file()
 
 
+@pytest.mark.rotation("tensorflow")
 def test_sequences(tmp_path):
     out = _run_example("sequences.py", tmp_path, "--epochs", "1")
     assert "held-out reconstruction L1: before" in out

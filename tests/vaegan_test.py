@@ -252,6 +252,7 @@ RING_MIN_MODES = 5
 
 
 @pytest.mark.slow
+@pytest.mark.rotation("jax")
 def test_ring_mode_coverage():
     """VAEGAN with gamma = 0.1 covers at least 5 of the 8 ring modes.
 
