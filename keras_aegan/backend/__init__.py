@@ -6,7 +6,11 @@ defines `PhaseStep`, a mixin providing `train_step` and `test_step` for the
 `input_gradients(network, inputs, training)` (the input-gradient of a
 network for gradient penalties, differentiable in a train step) and
 `conv2d`: `None`, or a backend's replacement for `keras.ops.conv` where
-Keras's generic path fails (see `keras_aegan.layers.Conv2D`).
+Keras's generic path fails (see `keras_aegan.layers.Conv2D`), and the
+data-parallel hooks of each backend's own engine: `build_scope(model)`
+(where variables are created), `replica_position()` (`(index, count)` of
+the replica running a step) and `prepare_replicas(model, data,
+batch_size)` (what a process feeds `fit()`).
 """
 
 import keras
@@ -15,15 +19,24 @@ _BACKEND = keras.backend.backend()
 
 if _BACKEND == "tensorflow":
     from keras_aegan.backend.tensorflow.gradients import input_gradients
+    from keras_aegan.backend.tensorflow.replicas import build_scope
+    from keras_aegan.backend.tensorflow.replicas import prepare_replicas
+    from keras_aegan.backend.tensorflow.replicas import replica_position
     from keras_aegan.backend.tensorflow.trainer import PhaseStep
 
     conv2d = None
 elif _BACKEND == "torch":
     from keras_aegan.backend.torch.gradients import input_gradients
     from keras_aegan.backend.torch.ops import conv2d
+    from keras_aegan.backend.torch.replicas import build_scope
+    from keras_aegan.backend.torch.replicas import prepare_replicas
+    from keras_aegan.backend.torch.replicas import replica_position
     from keras_aegan.backend.torch.trainer import PhaseStep
 elif _BACKEND == "jax":
     from keras_aegan.backend.jax.gradients import input_gradients
+    from keras_aegan.backend.jax.replicas import build_scope
+    from keras_aegan.backend.jax.replicas import prepare_replicas
+    from keras_aegan.backend.jax.replicas import replica_position
     from keras_aegan.backend.jax.trainer import PhaseStep
 
     conv2d = None
@@ -33,4 +46,11 @@ else:
         f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
     )
 
-__all__ = ["PhaseStep", "conv2d", "input_gradients"]
+__all__ = [
+    "PhaseStep",
+    "build_scope",
+    "conv2d",
+    "input_gradients",
+    "prepare_replicas",
+    "replica_position",
+]

@@ -1,9 +1,12 @@
 """AdversarialTrainer: a keras.Model whose train step is a list of phases."""
 
+import contextlib
+
 import keras
 import numpy as np
 
 from keras_aegan.backend import PhaseStep
+from keras_aegan.backend import build_scope
 from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.trainers import data_checks
@@ -257,6 +260,10 @@ class AdversarialTrainer(
             data_shape: Shape of one sample, e.g. `(16, 16, 1)` or `(2,)`.
             data_spec: Optional `DataSpec` with the data's range/statistics.
         """
+        with _dtype_policy(self.dtype_policy), build_scope(self):
+            self._build_for(data_shape, data_spec)
+
+    def _build_for(self, data_shape, data_spec):
         data_shape = tuple(int(s) for s in data_shape)
         kind = data_checks.data_kind((None,) + data_shape)
         if self.data_shape is not None and self.data_shape != data_shape:
@@ -275,6 +282,9 @@ class AdversarialTrainer(
                 input_range=spec.input_range,
                 output_dtype=spec.dtype,
                 name="data_scaler",
+                # Data in and samples out stay float32 under mixed
+                # precision; the networks cast to their compute dtype.
+                dtype="float32",
             )
             if kind != "image" and spec.mean is not None:
                 self.data_scaler.adapt_statistics(spec.mean, spec.std)
@@ -360,9 +370,28 @@ class AdversarialTrainer(
         model = cls(**config)
         # Networks are set as attributes, so subclasses need not take them
         # as constructor arguments.
-        for name, net in nets.items():
-            setattr(model, name, keras.saving.deserialize_keras_object(net))
+        with _dtype_policy(model.dtype_policy):
+            for name, net in nets.items():
+                net = keras.saving.deserialize_keras_object(net)
+                setattr(model, name, net)
         if scaler is not None:
             model.data_scaler = keras.saving.deserialize_keras_object(scaler)
             model.build_for(data_shape)
         return model
+
+
+@contextlib.contextmanager
+def _dtype_policy(policy):
+    """Networks made inside take the model's dtype policy.
+
+    Mixed precision is a property of the model (`dtype=` or the global
+    policy when it was made); its networks are built later, on the first
+    `fit()` or when a saved model is loaded, when the global policy may
+    differ.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

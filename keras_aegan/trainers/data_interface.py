@@ -5,6 +5,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_aegan.backend import prepare_replicas
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.host_noise import HostNoiseBatches
 from keras_aegan.trainers.nonfinite import NonFiniteGuard
@@ -100,6 +101,7 @@ class DataInterface:
         if batch_size is not None:
             check_positive_int("batch_size", batch_size)
         data = self._prepare_fit_data(x)
+        data, batch_size = prepare_replicas(self, data, batch_size)
         callbacks = list(kwargs.pop("callbacks", None) or [])
         backup = _find_backup(callbacks)
         resume = backup.restore(self) if backup is not None else None

@@ -47,7 +47,9 @@ class EncoderMethods:
         outputs = encoder.predict(
             self._to_network_units(x), batch_size=batch_size, verbose=0
         )
-        return self.codes_from_encoder_output(outputs)
+        # float32 whatever the dtype policy (mixed precision networks
+        # output float16/bfloat16): codes go back into `decode`.
+        return self.codes_from_encoder_output(outputs).astype("float32")
 
     def reconstruct(self, x, batch_size=256, ema=False):
         """Returns `G(E(x))` in the data's units and dtype.

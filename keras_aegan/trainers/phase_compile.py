@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_aegan.backend import build_scope
 from keras_aegan.trainers.nonfinite import SKIPS_KEY
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
 
@@ -76,6 +77,17 @@ class PhaseCompile:
                     f"instance was passed for {name!r} and another phase."
                 )
             resolved[name] = opt
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow: each phase scales its own loss
+            # (Keras would wrap only a single `model.optimizer`).
+            resolved = {
+                name: opt
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(
+                    opt, name=f"{name}_loss_scale"
+                )
+                for name, opt in resolved.items()
+            }
         weights = dict(self.default_loss_weights())
         for key, value in dict(loss_weights or {}).items():
             if key not in weights:
@@ -85,7 +97,11 @@ class PhaseCompile:
                 )
             weights[key] = float(value)
         self.loss_weights = weights
-        super().compile(optimizer=PhaseOptimizers(resolved), **kwargs)
+        super().compile(
+            optimizer=PhaseOptimizers(resolved),
+            auto_scale_loss=False,
+            **kwargs,
+        )
         for name, opt in resolved.items():
             setattr(self, name, opt)
         self._loss_trackers = [
@@ -132,7 +148,8 @@ class PhaseCompile:
         return keys
 
     def _build_optimizers(self):
-        for phase in self.phases:
-            opt = getattr(self, phase.optimizer)
-            if not opt.built:
-                opt.build(self.phase_variables(phase.name))
+        with build_scope(self):
+            for phase in self.phases:
+                opt = getattr(self, phase.optimizer)
+                if not opt.built:
+                    opt.build(self.phase_variables(phase.name))

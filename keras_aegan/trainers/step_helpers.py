@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_aegan.backend import replica_position
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.nonfinite import SKIPS_KEY
 
@@ -22,9 +23,7 @@ class StepHelpers:
         batch_size = keras.ops.shape(x)[0]
         if noise is None:
             noise = {
-                name: keras.random.normal(
-                    (batch_size,) + tuple(shape), seed=seed_generator
-                )
+                name: _replica_rows(shape, batch_size, seed_generator)
                 for name, shape in self.noise_shapes().items()
             }
         else:
@@ -93,3 +92,21 @@ class StepHelpers:
                     logs[tracker.name], sample_weight=batch_size
                 )
         return {t.name: t.result() for t in self._loss_trackers}
+
+
+def _replica_rows(shape, batch_size, seed_generator):
+    """This replica's rows of one normal draw for the global batch.
+
+    With one replica (JAX under `keras.distribution`, which sees the
+    global batch, or no distribution at all) that is the draw itself.
+    Replicas of a `tf.distribute` strategy or `torch.distributed`
+    processes share the seed state, so each draws the whole global batch
+    and keeps its own slice: the noise, and so the training, is the same
+    as on one device with the global batch.
+    """
+    index, count = replica_position()
+    shape = tuple(shape)
+    if count == 1:
+        return keras.random.normal((batch_size,) + shape, seed=seed_generator)
+    full = keras.random.normal((count, batch_size) + shape, seed=seed_generator)
+    return keras.ops.take(full, index, axis=0)

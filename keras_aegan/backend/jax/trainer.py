@@ -37,8 +37,9 @@ class PhaseStep:
             for v in self.non_trainable_variables
         }
 
-    def _phase_loss_and_grads(self, phase, values, x, noise):
+    def _phase_loss_and_grads(self, phase, values, opt_values, x, noise):
         variables = self.phase_variables(phase.name)
+        opt = getattr(self, phase.optimizer)
 
         def loss_fn(phase_values):
             local = dict(values)
@@ -49,10 +50,10 @@ class PhaseStep:
             )
             for v in self.frozen_state(phase):
                 changed.pop(id(v))
-            return total, (logs, changed)
+            return _scale_loss(opt, opt_values, total), (logs, changed, total)
 
         phase_values = [values[id(v)] for v in variables]
-        (total, (logs, changed)), grads = jax.value_and_grad(
+        (_, (logs, changed, total)), grads = jax.value_and_grad(
             loss_fn, has_aux=True
         )(phase_values)
         return variables, phase_values, grads, logs, changed, total
@@ -85,7 +86,7 @@ class PhaseStep:
         skips = 0.0
         for phase in self._run_phases():
             variables, phase_values, grads, phase_logs, changed, total = (
-                self._phase_loss_and_grads(phase, values, x, noise)
+                self._phase_loss_and_grads(phase, values, opt_values, x, noise)
             )
             opt = getattr(self, phase.optimizer)
             new_phase_values, new_opt_values = opt.stateless_apply(
@@ -160,3 +161,17 @@ class PhaseStep:
             metric_values,
         )
         return results, state
+
+
+def _scale_loss(optimizer, opt_values, loss):
+    """`optimizer.scale_loss(loss)` with the step's optimizer state.
+
+    A `LossScaleOptimizer` (mixed_float16) multiplies by its current
+    dynamic scale, a variable whose value here is in `opt_values`; other
+    optimizers leave the loss as it is.
+    """
+    if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return loss
+    mapping = [(v, opt_values[id(v)]) for v in optimizer.variables]
+    with keras.StatelessScope(state_mapping=mapping):
+        return optimizer.scale_loss(loss)

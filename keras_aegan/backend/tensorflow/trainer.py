@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from keras_aegan.backend.tensorflow.replicas import replica_position
+
 
 class PhaseStep:
     """Train and test steps for the TensorFlow backend.
@@ -17,6 +19,7 @@ class PhaseStep:
         x, noise, batch_size = self._prepare_step(data, self.seed_generator)
         logs = {}
         skips = tf.constant(0.0)
+        _, count = replica_position()
         for phase in self._run_phases():
             variables = self.phase_variables(phase.name)
             frozen = self.frozen_state(phase)
@@ -27,9 +30,14 @@ class PhaseStep:
                 total, phase_logs = self._phase_loss(
                     phase, x, noise, training=True
                 )
+                # Loss scaling (mixed_float16; identity otherwise), and
+                # under a tf.distribute strategy the optimizer sums the
+                # replicas' gradients: each contributes its mean / count.
+                scaled = getattr(self, phase.optimizer).scale_loss(total)
+                scaled = scaled if count == 1 else scaled / count
             for v, value in zip(frozen, saved):
                 v.assign(value)
-            grads = tape.gradient(total, variables)
+            grads = tape.gradient(scaled, variables)
             getattr(self, phase.optimizer).apply(grads, variables)
             if gated:  # on_nonfinite="skip": keep the old state on NaN/Inf
                 finite = tf.math.is_finite(total)

@@ -2,6 +2,8 @@
 
 import torch
 
+from keras_aegan.backend.torch.replicas import average_across_replicas
+
 
 class PhaseStep:
     """Train and test steps for the PyTorch backend.
@@ -61,20 +63,31 @@ class PhaseStep:
         with torch.no_grad():
             for v, value in zip(frozen, saved):
                 v.assign(value)
-        logs.update({k: v.detach() for k, v in phase_logs.items()})
-        if skip_mode and not bool(torch.isfinite(total)):
+        # With torch.distributed: every rank logs (and judges finiteness
+        # on) the global means, and applies the averaged gradients.
+        names = list(phase_logs)
+        averaged = average_across_replicas([phase_logs[k] for k in names])
+        logs.update({k: v.detach() for k, v in zip(names, averaged)})
+        if skip_mode and not bool(torch.isfinite(logs[phase.total_name])):
             with torch.no_grad():
                 for v, value in zip(own, before):
                     v.assign(value)
             return 1.0
         values = [v.value for v in variables]
-        grads = torch.autograd.grad(total, values, allow_unused=True)
-        grads = [
-            torch.zeros_like(value) if g is None else g
-            for g, value in zip(grads, values)
-        ]
+        optimizer = getattr(self, phase.optimizer)
+        # Loss scaling under mixed_float16 (identity otherwise); the
+        # LossScaleOptimizer unscales in `apply`.
+        grads = torch.autograd.grad(
+            optimizer.scale_loss(total), values, allow_unused=True
+        )
+        grads = average_across_replicas(
+            [
+                torch.zeros_like(value) if g is None else g
+                for g, value in zip(grads, values)
+            ]
+        )
         with torch.no_grad():
-            getattr(self, phase.optimizer).apply(grads, variables)
+            optimizer.apply(grads, variables)
         return 0.0
 
     def test_step(self, data):
