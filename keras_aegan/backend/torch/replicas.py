@@ -84,6 +84,12 @@ def prepare_replicas(model, data, batch_size):
     rank, world = _world()
     if world == 1:
         return data, batch_size
+    if model.noise == "host":
+        raise ValueError(
+            "noise='host' draws the same host noise on every process; "
+            "with torch.distributed use noise='device' (the default). "
+            f"Received: noise={model.noise!r}, world size {world}"
+        )
     _broadcast_state(model)
     if not isinstance(data, (np.ndarray, dict)):
         return data, batch_size
