@@ -12,6 +12,8 @@ The same script on every backend; `--batch-size` is the global batch.
 
 `--cpu-devices N` splits the CPU into N devices (JAX: host platform
 devices; TensorFlow: logical CPUs) to try data parallelism without GPUs.
+`--model-parallel K` (JAX) also splits every Dense kernel over K devices
+(`keras.distribution.ModelParallel` on a (batch, model) device mesh).
 `--dtype mixed_bfloat16` or `mixed_float16` trains with mixed precision
 (float16: a loss scale per phase optimizer). Only the first process
 writes files: `model.keras`, `history.json` and, with `--save-weights`,
@@ -32,6 +34,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=None)
     parser.add_argument("--cpu-devices", type=int, default=0)
+    parser.add_argument("--model-parallel", type=int, default=1)
     parser.add_argument(
         "--dtype",
         default="float32",
@@ -44,8 +47,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def setup(backend, cpu_devices):
-    """Starts the backend's engine; returns (description, replica count)."""
+def setup(backend, cpu_devices, model_parallel=1):
+    """Starts the backend's engine; returns (strategy, replica count)."""
     if backend == "jax":
         if cpu_devices:  # must precede the first JAX import
             os.environ["XLA_FLAGS"] = (
@@ -56,7 +59,11 @@ def setup(backend, cpu_devices):
         import keras
 
         devices = jax.devices()
-        if len(devices) > 1:
+        if model_parallel > 1:
+            keras.distribution.set_distribution(
+                _model_parallel(keras, devices, model_parallel)
+            )
+        elif len(devices) > 1:
             keras.distribution.set_distribution(
                 keras.distribution.DataParallel(devices=devices)
             )
@@ -86,10 +93,28 @@ def setup(backend, cpu_devices):
     return None, 1
 
 
+def _model_parallel(keras, devices, k):
+    """A (batch, model) mesh: Dense kernels split over `k` devices.
+
+    Each Dense kernel `(in, out)` is split along its input axis (every
+    layer's input width, the data's and the latent's included, must be a
+    multiple of `k`); other variables are replicated and the batch is
+    split over the remaining `len(devices) // k` rows of the mesh.
+    """
+    mesh = keras.distribution.DeviceMesh(
+        (len(devices) // k, k), ["batch", "model"], devices
+    )
+    layout_map = keras.distribution.LayoutMap(mesh)
+    layout_map[".*dense.*kernel"] = ("model", None)
+    return keras.distribution.ModelParallel(
+        layout_map=layout_map, batch_dim_name="batch"
+    )
+
+
 def main(argv=None):
     args = parse_args(argv)
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    strategy, replicas = setup(backend, args.cpu_devices)
+    strategy, replicas = setup(backend, args.cpu_devices, args.model_parallel)
     import contextlib
 
     import keras
@@ -138,6 +163,7 @@ def main(argv=None):
     if backend == "jax":  # where the weights live
         kernel = model.generator.trainable_variables[0].value
         report["weight_devices"] = len(kernel.sharding.device_set)
+        report["weight_spec"] = str(getattr(kernel.sharding, "spec", ""))
     with open(os.path.join(args.out, "history.json"), "w") as f:
         json.dump(report, f, indent=1)
     if args.save_weights:

@@ -5,7 +5,9 @@ this suite's backend: on one device and data-parallel (JAX: 4 host
 devices under `keras.distribution.DataParallel`; TensorFlow:
 `MirroredStrategy` over 2 logical CPUs; PyTorch: 2 processes started by
 `torchrun`, gloo), with the same global batch, then compares every
-logged loss and every weight.
+logged loss and every weight. On JAX a (batch, model) mesh that also
+splits the Dense kernels (`keras.distribution.ModelParallel`) must do
+the same.
 
 Both runs use SGD, whose update is linear in the gradient: a replica
 gradient that is summed instead of averaged (or averaged twice) changes
@@ -85,6 +87,17 @@ def test_jax_data_parallel_on_4_devices_equals_one_device(tmp_path):
     parallel = _run(tmp_path / "four", "--cpu-devices", "4")
     # The weights really live on the 4 devices (replicated layout).
     assert parallel[0]["weight_devices"] == 4
+    _assert_same_training(single, parallel, 4)
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="keras.distribution (JAX)")
+def test_jax_model_parallel_mesh_equals_one_device(tmp_path):
+    single = _run(tmp_path / "one", "--cpu-devices", "1")
+    mesh = ("--cpu-devices", "4", "--model-parallel", "2")
+    parallel = _run(tmp_path / "mesh", *mesh)
+    # 2 x 2 mesh: the generator's first kernel is split on "model".
+    assert parallel[0]["weight_devices"] == 4
+    assert "model" in parallel[0]["weight_spec"]
     _assert_same_training(single, parallel, 4)
 
 
