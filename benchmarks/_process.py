@@ -5,6 +5,7 @@ Everything here must run before a framework is imported: Keras reads
 TensorFlow and PyTorch fix their thread pools on first use.
 """
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -127,3 +128,14 @@ def peak_rss_mib():
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
+
+
+def make_parser(prog, doc):
+    """An argument parser with the `--backend` option all scripts share."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--backend", default="all", choices=BACKENDS + ("all",))
+    return parser

@@ -46,7 +46,6 @@ variance (`n / (n - 1)` times Keras's); JAX and TensorFlow match Keras.
 Exit status 1 when a case fails.
 """
 
-import argparse
 import json
 import sys
 
@@ -361,14 +360,7 @@ def report(result):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=MODULE,
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend", default="all", choices=_process.BACKENDS + ("all",)
-    )
+    parser = _process.make_parser(MODULE, __doc__)
     parser.add_argument(
         "--config", default="all", choices=tuple(specs.CONFIGS) + ("all",)
     )

@@ -56,14 +56,7 @@ MODULE = "benchmarks.run"
 
 
 def _parse(argv):
-    parser = argparse.ArgumentParser(
-        prog=MODULE,
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend", default="all", choices=_process.BACKENDS + ("all",)
-    )
+    parser = _process.make_parser(MODULE, __doc__)
     parser.add_argument(
         "--config", default="all", choices=tuple(specs.CONFIGS) + ("all",)
     )

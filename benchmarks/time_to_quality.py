@@ -51,14 +51,7 @@ COLORS = {
 
 
 def _parse(argv):
-    parser = argparse.ArgumentParser(
-        prog=MODULE,
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--backend", default="all", choices=_process.BACKENDS + ("all",)
-    )
+    parser = _process.make_parser(MODULE, __doc__)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument(
         "--every", type=int, default=2, help="Epochs between evaluations."
