@@ -32,12 +32,14 @@ export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
 export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 # Two lanes, one per core (the suites are mostly single-threaded):
-#   lane 1: TensorFlow suite, then the cross-backend tests (parity,
-#           portability and quality start one subprocess per backend
-#           themselves, so they run once);
-#   lane 2: JAX suite, PyTorch suite, then the memory soak jobs (one long
-#           job per backend), whose results tests/soak_test.py in lane 1
-#           waits for (KERAS_AEGAN_SOAK_DIR).
+#   lane 1: TensorFlow suite, TensorFlow memory soak job, then the
+#           cross-backend tests (parity, portability and quality start one
+#           subprocess per backend themselves, so they run once);
+#   lane 2: JAX suite, PyTorch suite, then the JAX and PyTorch memory
+#           soak jobs (one long job per backend). tests/soak_test.py in
+#           lane 1 waits for all three results (KERAS_AEGAN_SOAK_DIR).
+#   The TensorFlow soak job runs in lane 1 to even the lanes out (about
+#   21-22 minutes each on the 2-core CI machine).
 # Each suite's output goes to its own log, printed when the lanes end.
 soak="$(mktemp -d)"
 # One OpenMP thread per process: two lanes share two cores (PyTorch would
@@ -56,26 +58,27 @@ suite() {  # suite NAME KERAS_BACKEND MARKER [pytest args...]
   echo "$code" > "$reports/$name.exit"
   echo "--- $name finished (exit $code) at $(date +%T)"
 }
-soak_jobs() {
-  for backend in tensorflow jax torch; do
+soak_jobs() {  # soak_jobs BACKEND...
+  for backend in "$@"; do
     KERAS_BACKEND="$backend" "$VENV/bin/python" -m \
       keras_aegan.testing.soak_job "$soak/$backend" \
       > "$soak/$backend.log" 2>&1 && code=0 || code=$?
     mv "$soak/$backend.log" "$soak/$backend/job.log" 2>/dev/null || true
     echo "$code" > "$soak/$backend.exit"
   done
-  echo "--- memory soak jobs finished at $(date +%T)"
+  echo "--- memory soak jobs ($*) finished at $(date +%T)"
 }
 echo "=== test suites (started $(date +%T)) ==="
 (
   suite tensorflow tensorflow "not cross_backend" "$@"
+  soak_jobs tensorflow
   suite cross_backend jax cross_backend -rPx "$@"
 ) &
 lane1=$!
 (
   suite jax jax "not cross_backend" "$@"
   suite torch torch "not cross_backend" "$@"
-  soak_jobs
+  soak_jobs jax torch
 ) &
 lane2=$!
 wait "$lane1" || true
