@@ -116,3 +116,18 @@ def test_torch_ddp_with_2_processes_equals_one_process(tmp_path):
     launcher = (torchrun, "--standalone", "--nproc-per-node", "2")
     parallel = _run(tmp_path / "two", launcher=launcher)
     _assert_same_training(single, parallel, 2)
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute")
+def test_tf_mirrored_strategy_with_implicit_compile(tmp_path):
+    """`fit()` compiles a model made in the scope but never compiled.
+
+    Its default optimizers and loss trackers must be created in the
+    model's strategy too (they were not: "Mixing different
+    tf.distribute.Strategy objects").
+    """
+    job = ["--cpu-devices", "2", "--optimizer", "adam", "--epochs", "1"]
+    report, _ = _run(tmp_path / "adam", *job)
+    assert report["replicas"] == 2
+    losses = [v[-1] for v in report["history"].values()]
+    assert np.all(np.isfinite(losses))

@@ -60,6 +60,16 @@ class PhaseCompile:
                 `compile_from_config` passes them back.
             **kwargs: `run_eagerly`, `steps_per_execution`, `jit_compile`.
         """
+        # Optimizers and loss trackers belong to the model's distribution
+        # strategy (TensorFlow), also when `fit()` compiles implicitly.
+        with build_scope(self):
+            self._compile_phases_in_scope(
+                optimizers, loss_weights, options, **kwargs
+            )
+
+    def _compile_phases_in_scope(
+        self, optimizers, loss_weights, options, **kwargs
+    ):
         defaults = self.default_optimizers()
         optimizers = {k: v for k, v in optimizers.items() if v is not None}
         unknown = sorted(set(optimizers) - set(defaults))
