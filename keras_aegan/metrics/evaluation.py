@@ -6,9 +6,9 @@ import types
 
 import numpy as np
 
-from keras_aegan.metrics.evaluation_plan import DATASETS
-from keras_aegan.metrics.evaluation_plan import DEFAULT_METRICS
-from keras_aegan.metrics.evaluation_plan import METRICS
+from keras_aegan.metrics.evaluation_checks import DATASETS
+from keras_aegan.metrics.evaluation_checks import DEFAULT_METRICS
+from keras_aegan.metrics.evaluation_checks import METRICS
 from keras_aegan.metrics.evaluation_plan import TOY_REFERENCE_SEED
 from keras_aegan.metrics.evaluation_plan import EvaluationPlan
 from keras_aegan.metrics.result import MetricResult
