@@ -21,6 +21,7 @@ writes files: `model.keras`, `history.json` and, with `--save-weights`,
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -115,8 +116,6 @@ def main(argv=None):
     args = parse_args(argv)
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     strategy, replicas = setup(backend, args.cpu_devices, args.model_parallel)
-    import contextlib
-
     import keras
     import numpy as np
 

@@ -158,8 +158,9 @@ class PhaseCompile:
         return keys
 
     def _build_optimizers(self):
-        with build_scope(self):
-            for phase in self.phases:
-                opt = getattr(self, phase.optimizer)
-                if not opt.built:
-                    opt.build(self.phase_variables(phase.name))
+        # Called by `compile()` and `build_for()`, both inside the model's
+        # `build_scope`.
+        for phase in self.phases:
+            opt = getattr(self, phase.optimizer)
+            if not opt.built:
+                opt.build(self.phase_variables(phase.name))
