@@ -12,7 +12,11 @@ several, and `result.to_dict()` gives plain types for JSON.
 The distribution metrics (`frechet_distance`, `kernel_inception_distance`,
 `precision_recall`, `density_coverage`) take feature arrays of shape
 `(num_samples, feature_dim)` from any extractor; `mode_coverage` takes
-2-D toy samples and the mixture centres.
+2-D toy samples and the mixture centres. `digit_class_scores` (share of
+recognisable samples, class histogram and its KL from uniform) and
+`stacked_mode_coverage` (the 1,000 modes of
+`keras_aegan.datasets.make_stacked_digits`) take digits images and
+classify them with the shipped digits CNN.
 
 `DigitsFeatureExtractor` is such an extractor for the built-in digits
 (`keras_aegan.datasets.load_digits()`): a small CNN trained on their
@@ -28,6 +32,9 @@ metrics that fit a data set on a trained model (raw or EMA weights) and
 evaluate` are built on them.
 """
 
+from keras_aegan.metrics.digit_classes import digit_class_scores
+from keras_aegan.metrics.digit_classes import kl_from_uniform
+from keras_aegan.metrics.digit_classes import stacked_mode_coverage
 from keras_aegan.metrics.digits_features import DigitsFeatureExtractor
 from keras_aegan.metrics.evaluation import evaluate_model
 from keras_aegan.metrics.evaluation import metric_scalars
@@ -45,13 +52,16 @@ __all__ = [
     "DigitsFeatureExtractor",
     "MetricResult",
     "density_coverage",
+    "digit_class_scores",
     "evaluate_model",
     "frechet_distance",
     "kernel_inception_distance",
+    "kl_from_uniform",
     "latent_cycle_error",
     "metric_scalars",
     "mode_coverage",
     "precision_recall",
     "reconstruction_error",
     "sqrtm_psd",
+    "stacked_mode_coverage",
 ]

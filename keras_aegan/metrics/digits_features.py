@@ -358,6 +358,34 @@ class DigitsFeatureExtractor:
         logits = self._outputs(images, batch_size, 1)
         return np.argmax(logits, axis=1).astype("int32")
 
+    def predict_proba(self, images, batch_size=None):
+        """Class probabilities: the softmax of the network's logits.
+
+        Computed in float64 NumPy from the float32 logits (shifted by
+        their row maximum, so it never overflows). The argmax of a row is
+        `predict_labels`'s label (ties between exactly equal logits
+        aside). `keras_aegan.metrics.digit_class_scores` reads the
+        confidence (the row maximum) and labels from it.
+
+        Args:
+            images: As for calling the extractor.
+            batch_size: Optional override of the instance's `batch_size`.
+
+        Returns:
+            A float64 NumPy array of shape `(n, 10)` whose rows sum to 1.
+
+        Example:
+
+        >>> from keras_aegan.datasets import load_digits
+        >>> _, (x_test, _) = load_digits()
+        >>> proba = DigitsFeatureExtractor().predict_proba(x_test[:4])
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+        ((4, 10), True)
+        """
+        logits = self._outputs(images, batch_size, 1)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
     def __repr__(self):
         return (
             f"DigitsFeatureExtractor(feature_dim={self.feature_dim}, "
