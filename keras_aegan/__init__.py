@@ -9,6 +9,7 @@ from keras_aegan import networks
 from keras_aegan.models import AEGAN
 from keras_aegan.models import ALI
 from keras_aegan.models import BEGAN
+from keras_aegan.models import DCGAN
 from keras_aegan.models import EBGAN
 from keras_aegan.models import VAEGAN
 from keras_aegan.models import AdversarialAutoencoder
@@ -28,6 +29,7 @@ __all__ = [
     "AdversarialTrainer",
     "BEGAN",
     "BiGAN",
+    "DCGAN",
     "EBGAN",
     "NonFiniteLossError",
     "Phase",

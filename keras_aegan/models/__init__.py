@@ -6,6 +6,7 @@ from keras_aegan.models.alpha_gan import AlphaGAN
 from keras_aegan.models.began import BEGAN
 from keras_aegan.models.bigan import ALI
 from keras_aegan.models.bigan import BiGAN
+from keras_aegan.models.dcgan import DCGAN
 from keras_aegan.models.ebgan import EBGAN
 from keras_aegan.models.vaegan import VAEGAN
 
@@ -16,6 +17,7 @@ __all__ = [
     "AlphaGAN",
     "BEGAN",
     "BiGAN",
+    "DCGAN",
     "EBGAN",
     "VAEGAN",
 ]

@@ -1,1 +1,5 @@
-"""Tools for testing models across backends (parity harness)."""
+"""Tools for testing models: the model contract and the parity harness."""
+
+from keras_aegan.testing.model_test import run_model_test
+
+__all__ = ["run_model_test"]

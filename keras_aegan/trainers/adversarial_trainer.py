@@ -1,14 +1,17 @@
 """AdversarialTrainer: a keras.Model whose train step is a list of phases."""
 
 import contextlib
+import copy
 
 import keras
 import numpy as np
 
+from keras_aegan import networks
 from keras_aegan.backend import PhaseStep
 from keras_aegan.backend import build_scope
 from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
+from keras_aegan.networks.autoencoder import check_networks_given
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.atomic_saving import AtomicSaving
 from keras_aegan.trainers.data_interface import DataInterface
@@ -188,12 +191,106 @@ class AdversarialTrainer(
         """Returns the dict of loss weights used when compile gives none."""
         return {}
 
+    def default_network(self, role, data_shape, name):
+        """The default network of a role for `build_default_networks`.
+
+        Args:
+            role: A role of `keras_aegan.networks.default_network`.
+            data_shape: Shape of one sample.
+            name: Name of the network (its model attribute).
+
+        Returns:
+            `keras_aegan.networks.default_network(role, data_shape,
+            self.latent_dim, self.width, name=name)`.
+        """
+        width = getattr(self, "width", None)
+        return networks.default_network(
+            role, data_shape, self.latent_dim, width, name=name
+        )
+
     def noise_shapes(self):
         """Dict mapping each noise name to the shape of one sample of it.
 
         By default each phase draws its own standard normal latent batch.
         """
         return {phase.name: (self.latent_dim,) for phase in self.phases}
+
+    # ------------------------------------------------- helpers for models
+    def init_networks(self, width=None, **given):
+        """Checks and sets the networks given to a model's constructor.
+
+        Call it in `__init__` after `super().__init__()`. Each network is
+        set as a model attribute (`None`: `build_networks` builds the
+        default on the first `fit()`); `latent_dim`, when `None`, is read
+        from a given `generator`'s input.
+
+        Args:
+            width: Width of the default networks: a positive int, or
+                `None` for each network's default. Set as `self.width`.
+            **given: Network attribute names mapped to Keras models
+                (or layers) or `None`.
+
+        Example:
+
+        ```python
+        self.init_networks(width, generator=generator, discriminator=None)
+        ```
+        """
+        check_networks_given(**given)
+        if width is not None:
+            width = check_positive_int("width", width)
+        self.width = width
+        generator = given.get("generator")
+        if self.latent_dim is None and generator is not None:
+            self.latent_dim = networks.input_size(generator, "generator")
+        for name, network in given.items():
+            setattr(self, name, network)
+
+    def build_default_networks(self, data_shape, roles):
+        """Builds the missing networks by role and checks every shape.
+
+        For use in `build_networks`. `latent_dim`, when `None`, becomes
+        `keras_aegan.networks.default_latent_dim(data_shape)`. Each
+        network left `None` is built by `default_network(role, ...)`;
+        then every listed network, given or built, is checked to map
+        its role's input shape to its output shape.
+
+        Args:
+            data_shape: Shape of one sample.
+            roles: Dict mapping network attribute names to roles:
+                `"generator"` (z -> x), `"encoder"` (x -> z),
+                `"data_discriminator"` (x -> 1) or
+                `"latent_discriminator"` (z -> 1).
+
+        Example:
+
+        ```python
+        self.build_default_networks(
+            data_shape,
+            {"generator": "generator", "discriminator": "data_discriminator"},
+        )
+        ```
+        """
+        if self.latent_dim is None:
+            self.latent_dim = networks.default_latent_dim(data_shape)
+        z = (self.latent_dim,)
+        shapes = {
+            "generator": (z, data_shape),
+            "encoder": (data_shape, z),
+            "data_discriminator": (data_shape, (1,)),
+            "latent_discriminator": (z, (1,)),
+        }
+        for name, role in roles.items():
+            if role not in shapes:
+                raise ValueError(
+                    f"The role of `{name}` must be one of {sorted(shapes)}. "
+                    f"Received: {role!r}"
+                )
+            if getattr(self, name, None) is None:
+                setattr(
+                    self, name, self.default_network(role, data_shape, name)
+                )
+            networks.check_network(getattr(self, name), name, *shapes[role])
 
     # ------------------------------------------------------------ properties
     @property
@@ -359,7 +456,9 @@ class AdversarialTrainer(
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        # Keras's deserializers pop from the nested network configs: work
+        # on a copy so the caller's config stays as it was.
+        config = copy.deepcopy(config)
         scaler = config.pop("data_scaler", None)
         data_shape = config.pop("data_shape", None)
         nets = {

@@ -5,8 +5,11 @@ import warnings
 import keras
 from keras import ops
 
+from keras_aegan import networks
 from keras_aegan.losses import penalties
 from keras_aegan.losses.zoo import get_adversarial_loss
+from keras_aegan.networks.defaults import DEFAULT_IMAGE_WIDTH
+from keras_aegan.networks.defaults import DEFAULT_SEQUENCE_WIDTH
 from keras_aegan.utils.validation import check_positive_int
 
 PENALTIES = ("gp", "r1", "r2")
@@ -97,6 +100,29 @@ class LossOptions:
                 trainable=False,
                 name="penalty_steps",
             )
+
+    def default_network(self, role, data_shape, name):
+        """The base's default network; penalised data critics lack BatchNorm.
+
+        With a `penalty`, the default conv discriminator of images and
+        sequences is built with `batch_norm=False` (see
+        `_build_loss_state` for why); the vector MLPs have none anyway.
+        Used by `AdversarialTrainer.build_default_networks`.
+        """
+        rank = len(data_shape)
+        if self.penalty is None or role != "data_discriminator" or rank == 1:
+            return super().default_network(role, data_shape, name)
+        width = getattr(self, "width", None)
+        if rank == 3:
+            net = networks.image_discriminator(
+                data_shape, width or DEFAULT_IMAGE_WIDTH, batch_norm=False
+            )
+        else:
+            net = networks.sequence_discriminator(
+                data_shape, width or DEFAULT_SEQUENCE_WIDTH, batch_norm=False
+            )
+        net.name = name
+        return net
 
     def noise_shapes(self):
         """The model's noise plus the penalty's (see `penalty_noise_shapes`).
