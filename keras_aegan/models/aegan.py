@@ -74,6 +74,14 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         penalty_weight: Weight of the penalty (default 10).
         penalty_interval: Compute the penalty every this many steps,
             scaled up by the interval (lazy regularisation; default 1).
+        augment: `None` (default) or a DiffAugment policy for images,
+            e.g. `"translation,cutout"` or `"color,translation,cutout"`:
+            every input of `Dx` in a train step (real, generated and
+            reconstructed, in both phases) is augmented with
+            `keras_aegan.losses.diff_augment`, each call with its own
+            random parameters drawn with the rest of the step's noise
+            (so `noise="host"` repeats across backends). Sampling,
+            encoding and the reconstruction loss see unaugmented images.
         preset: Set by `AEGAN.from_preset(name)` (recorded in the config;
             the `"paper"` preset refuses data that is not 64x64).
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
@@ -119,6 +127,7 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         penalty=None,
         penalty_weight=None,
         penalty_interval=1,
+        augment=None,
         preset=None,
         **kwargs,
     ):
@@ -146,6 +155,9 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         self._init_loss_options(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
+        # Dx sees three inputs in the discriminator phase and two in the
+        # generator phase; each call is augmented with its own numbers.
+        self._init_augment(augment, calls=5)
         if width is not None:
             width = check_positive_int("width", width)
         self.width = width
@@ -185,6 +197,7 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     def build_networks(self, data_shape):
         check_preset_shape(self.preset, data_shape)
+        self.check_augment(data_shape)
         if self.latent_dim is None:
             self.latent_dim = networks.default_latent_dim(data_shape)
         z_dim = self.latent_dim
@@ -354,5 +367,6 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         config = super().get_config()
         config["width"] = self.width
         config["preset"] = self.preset
+        config["augment"] = self.augment
         config.update(self.loss_options_config())
         return config

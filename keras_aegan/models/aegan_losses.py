@@ -31,14 +31,16 @@ class AEGANLosses:
         dz = self.latent_discriminator
         adv = self.adversarial
         real, fake = self.real_label, self.fake_label
+
+        def dx_on(images, call):
+            images = self.augment_input(images, noise, call, training)
+            return dx(images, training=training)
+
         dx_real, dx_generated = adv.discriminator_terms(
-            dx(x, training=training),
-            dx(x_generated, training=training),
-            real,
-            fake,
+            dx_on(x, 0), dx_on(x_generated, 1), real, fake
         )
         dx_reconstructed = adv.discriminator_fake_term(
-            dx(x_reconstructed, training=training), fake
+            dx_on(x_reconstructed, 2), fake
         )
         dz_prior, dz_encoded = adv.discriminator_terms(
             dz(z, training=training),
@@ -78,14 +80,18 @@ class AEGANLosses:
         x_generated, z_encoded, x_reconstructed, z_reconstructed = (
             self._forward(x, z, training)
         )
-        dx = self.image_discriminator
         dz = self.latent_discriminator
         adv = self.adversarial.generator_term
+
+        def dx(images, call, training):
+            images = self.augment_input(images, noise, call, training)
+            return self.image_discriminator(images, training=training)
+
         terms = {
             "reconstruction_x": mean_absolute_error(x, x_reconstructed),
             "reconstruction_z": mean_squared_error(z, z_reconstructed),
-            "gx_generated": adv(dx(x_generated, training=training)),
-            "gx_reconstructed": adv(dx(x_reconstructed, training=training)),
+            "gx_generated": adv(dx(x_generated, 3, training)),
+            "gx_reconstructed": adv(dx(x_reconstructed, 4, training)),
             "gz_encoded": adv(dz(z_encoded, training=training)),
             "gz_reconstructed": adv(dz(z_reconstructed, training=training)),
         }

@@ -7,6 +7,9 @@ from keras import ops
 
 from keras_aegan import networks
 from keras_aegan.losses import penalties
+from keras_aegan.losses.augmentation import PARAMS_PER_CALL
+from keras_aegan.losses.augmentation import diff_augment
+from keras_aegan.losses.augmentation import parse_policy
 from keras_aegan.losses.zoo import get_adversarial_loss
 from keras_aegan.networks.defaults import DEFAULT_IMAGE_WIDTH
 from keras_aegan.networks.defaults import DEFAULT_SEQUENCE_WIDTH
@@ -17,6 +20,7 @@ PENALTIES = ("gp", "r1", "r2")
 #: et al.): both papers' values.
 DEFAULT_PENALTY_WEIGHTS = {"gp": 10.0, "r1": 10.0, "r2": 10.0}
 PENALTY_NOISE = "penalty"
+AUGMENT_NOISE = "augment"
 
 
 class LossOptions:
@@ -128,11 +132,60 @@ class LossOptions:
         """The model's noise plus the penalty's (see `penalty_noise_shapes`).
 
         Models that define their own noise (not one latent batch per
-        phase) override this and add `penalty_noise_shapes()`.
+        phase) override this and add `penalty_noise_shapes()`. With
+        `augment` set, also the augmentation's (`augment_noise_shapes`).
         """
         shapes = dict(super().noise_shapes())
         shapes.update(self.penalty_noise_shapes())
+        shapes.update(self.augment_noise_shapes())
         return shapes
+
+    def _init_augment(self, augment, calls):
+        """Sets up DiffAugment of the data discriminator's inputs.
+
+        Args:
+            augment: `None` or a policy for
+                `keras_aegan.losses.diff_augment` (e.g.
+                `"translation,cutout"`).
+            calls: How many data-discriminator calls one train step
+                makes (each gets its own augmentation parameters).
+        """
+        self.augment_policy = parse_policy(augment)
+        self.augment = ",".join(self.augment_policy) or None
+        self._augment_calls = calls
+
+    def augment_noise_shapes(self):
+        """Noise of the augmentation: uniforms per call and sample."""
+        if not getattr(self, "augment", None):
+            return {}
+        return {AUGMENT_NOISE: (self._augment_calls, PARAMS_PER_CALL)}
+
+    def check_augment(self, data_shape):
+        """Refuses `augment` for data that are not images."""
+        if getattr(self, "augment", None) and len(data_shape) != 3:
+            raise ValueError(
+                "`augment` transforms images (height, width, channels). "
+                f"Received: augment={self.augment!r} for data of shape "
+                f"{tuple(data_shape)}"
+            )
+
+    def augment_input(self, x, noise, call, training=True):
+        """A data-discriminator input, augmented in training steps.
+
+        Args:
+            x: Images in network units, real or generated.
+            noise: The step's noise dict.
+            call: Index of this discriminator call in the step (each
+                call reads its own augmentation parameters).
+            training: Augment only when True; inference is unaugmented.
+
+        Returns:
+            `x`, or its DiffAugment transform.
+        """
+        if not getattr(self, "augment", None) or not training:
+            return x
+        uniforms = penalties.uniform_from_normal(noise[AUGMENT_NOISE][:, call])
+        return diff_augment(x, uniforms, self.augment_policy)
 
     def penalty_noise_shapes(self):
         """Noise the penalty draws each step (WGAN-GP's interpolation)."""
