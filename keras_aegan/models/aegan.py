@@ -113,6 +113,7 @@ class AEGAN(AEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         "latent_discriminator",
     )
     ema_network_names = ("generator", "encoder")
+    refine_network = "image_discriminator"
 
     def __init__(
         self,

@@ -67,6 +67,7 @@ class DCGAN(LossOptions, AdversarialTrainer):
 
     network_names = ("generator", "discriminator")
     ema_network_names = ("generator",)
+    refine_network = "discriminator"
 
     def __init__(
         self,

@@ -10,6 +10,8 @@ from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.host_noise import HostNoiseBatches
 from keras_aegan.trainers.nonfinite import NonFiniteGuard
 from keras_aegan.trainers.nonfinite import NonFiniteRollback
+from keras_aegan.trainers.refined_sampling import check_refine
+from keras_aegan.trainers.refined_sampling import rejection_sample
 from keras_aegan.utils.validation import check_positive_int
 
 # Batches read from a non-array dataset to infer shape, range and statistics.
@@ -251,7 +253,7 @@ class DataInterface:
         )
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate(self, n, seed=None, batch_size=256, ema=False):
+    def generate(self, n, seed=None, batch_size=256, ema=False, refine=None):
         """Generates `n` samples in the data's range and dtype.
 
         Args:
@@ -262,12 +264,48 @@ class DataInterface:
             batch_size: Batch size of the generator calls.
             ema: Use the moving average of the generator (needs a model
                 built with `ema_decay`) instead of its trained weights.
+            refine: `None` (default): one generator call per sample.
+                `"rejection"`: discriminator rejection sampling (Azadi et
+                al. 2019): candidates are accepted with a probability
+                that grows with the data discriminator's logit (see
+                `keras_aegan.trainers.refined_sampling`); always returns
+                exactly `n` samples. Needs a model whose discriminator
+                scores a sample alone (`refine_network`).
 
         Returns:
             NumPy array of shape `(n, *data_shape)`.
         """
         self._require_built("generate")
-        return self.decode(self._latent_batch(n, seed), batch_size, ema=ema)
+        if check_refine(refine) is None:
+            return self.decode(self._latent_batch(n, seed), batch_size, ema=ema)
+        n = check_positive_int("n", n)
+        critic = self._refinement_critic(refine)
+        rng = (
+            self._generate_rng if seed is None else np.random.default_rng(seed)
+        )
+
+        def propose(k):
+            z = rng.standard_normal((k, self.latent_dim)).astype("float32")
+            return self.decode(z, batch_size, ema=ema)
+
+        def score(samples):
+            x = self._to_network_units(samples)
+            return np.asarray(
+                critic.predict(x, batch_size=batch_size, verbose=0)
+            ).reshape(-1)
+
+        return rejection_sample(n, propose, score, rng, batch_size)
+
+    def _refinement_critic(self, refine):
+        name = getattr(self, "refine_network", None)
+        if name is None:
+            raise ValueError(
+                f"{type(self).__name__} has no discriminator that scores a "
+                "sample alone, which refined sampling needs (AEGAN, "
+                "AlphaGAN and DCGAN have one). Received: "
+                f"refine={refine!r}"
+            )
+        return getattr(self, name)
 
     def decode(self, z, batch_size=256, ema=False):
         """Maps latent codes `(n, latent_dim)` to samples (NumPy).
