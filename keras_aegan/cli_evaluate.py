@@ -3,6 +3,9 @@
 import json
 import os
 
+from keras_aegan.cli_common import DATASETS
+from keras_aegan.cli_common import load_model_file
+
 
 def _evaluation_data(model, model_path, data):
     """The built-in data set to evaluate `model` on, or exits saying why.
@@ -12,8 +15,6 @@ def _evaluation_data(model, model_path, data):
     `digits`, while 2-D vectors could be `ring` or `grid` (the model file
     does not say which), so they need `--data` or that `run.json`.
     """
-    from keras_aegan.cli import DATASETS
-
     if data is not None:
         return data
     run_json = os.path.join(os.path.dirname(model_path), "run.json")
@@ -68,7 +69,6 @@ def evaluate(args):
     import keras
 
     import keras_aegan  # noqa: F401  (registers the classes for loading)
-    from keras_aegan.cli import load_model_file
     from keras_aegan.metrics.evaluation import evaluate_model
     from keras_aegan.metrics.evaluation import json_ready
     from keras_aegan.metrics.evaluation import metric_scalars

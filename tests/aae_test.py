@@ -8,6 +8,7 @@ from conftest import assert_all_finite
 import keras_aegan
 from keras_aegan.metrics import mode_coverage
 from keras_aegan.models.aae import AdversarialAutoencoder
+from keras_aegan.testing import run_model_test
 
 TERMS = {
     "dz_prior",
@@ -58,12 +59,15 @@ def test_fit_on_digits(trained_digits):
     )
 
 
-def test_fit_on_ring(ring):
-    model = small_aae()
-    history = model.fit(ring[:512], epochs=1, batch_size=16, verbose=0)
-    assert_all_finite(history)
+def test_contract_on_ring(ring):
+    init = {"width": 8, "seed": 4, "reconstruction": "l1"}
+    # Not hinge or Wasserstein: their final bias gets gradients that
+    # cancel (-1 + 1), which the phase-isolation check would flag.
+    init.update(adversarial_loss="least_squares", penalty="r1")
+    init.update(penalty_weight=2.0)
+    logs = TERMS | {"dz_penalty"}
+    model = run_model_test(AdversarialAutoencoder, init, ring[:64], logs)
     assert model.latent_dim == 2
-    assert model.generate(7).shape == (7, 2)
     assert model.encode(ring[:4]).shape == (4, 2)
 
 
@@ -84,22 +88,6 @@ def test_save_and_load(trained_digits, tmp_path):
             == getattr(model, name).get_config()
         )
     assert loaded.loss_weights == model.loss_weights
-
-
-def test_config_round_trip():
-    model = AdversarialAutoencoder(
-        latent_dim=3,
-        reconstruction="l1",
-        width=16,
-        seed=4,
-        adversarial_loss="hinge",
-        penalty="r1",
-        penalty_weight=2.0,
-    )
-    clone = AdversarialAutoencoder.from_config(model.get_config())
-    assert clone.get_config() == model.get_config()
-    assert clone.reconstruction == "l1" and clone.adversarial_loss == "hinge"
-    assert clone.penalty == "r1" and clone.penalty_weight == 2.0
 
 
 def test_wasserstein_with_gradient_penalty_trains(ring):

@@ -8,11 +8,14 @@ from conftest import assert_all_finite
 import keras_aegan
 from keras_aegan.metrics import mode_coverage
 from keras_aegan.models.began import BEGAN
+from keras_aegan.testing import run_model_test
 
 # float32 networks against a float64 NumPy reference: relative error of a
 # few float32 ulps per op, over sums of at most a few hundred terms.
 RTOL = 1e-5
 ATOL = 1e-6
+LOGS = {"d_real", "d_generated", "k", "convergence", "discriminator_loss"}
+LOGS = LOGS | {"g_generated", "generator_loss"}
 
 
 def _k(model):
@@ -24,13 +27,17 @@ def _linear(in_dim, out_dim, name):
     return keras.Model(inputs, keras.layers.Dense(out_dim)(inputs), name=name)
 
 
-def _linear_model(ring, hidden_dim=3, **compile_kwargs):
+def _linear_model(
+    ring, hidden_dim=3, gamma=0.5, lambda_k=0.001, **compile_kwargs
+):
     """A BEGAN of linear networks with fixed random weights, built."""
     model = BEGAN(
         generator=_linear(2, 2, "generator"),
         discriminator_encoder=_linear(2, hidden_dim, "discriminator_encoder"),
         discriminator_decoder=_linear(hidden_dim, 2, "discriminator_decoder"),
         seed=0,
+        gamma=gamma,
+        lambda_k=lambda_k,
     )
     model.compile(**compile_kwargs)
     model.fit(ring[:64], epochs=0, verbose=0)  # builds
@@ -198,8 +205,7 @@ def test_evaluate_leaves_k_unchanged(ring):
 
 def test_save_load_round_trip_and_resume(ring, tmp_path):
     x = ring[:256]
-    model = BEGAN(width=16, seed=0)
-    model.compile(gamma=0.6, lambda_k=0.01)
+    model = BEGAN(width=16, seed=0, gamma=0.6, lambda_k=0.01)
     model.fit(x, epochs=0, verbose=0)  # builds
     model.k.assign(0.3)
     model.fit(x, epochs=1, batch_size=64, verbose=0)
@@ -230,24 +236,48 @@ def test_save_load_round_trip_and_resume(ring, tmp_path):
     assert _k(loaded) == _k(model) != k
 
 
-def test_config_round_trip():
-    model = BEGAN(latent_dim=5, hidden_dim=3, width=16, seed=4, name="b")
-    clone = BEGAN.from_config(model.get_config())
-    for attr in ("latent_dim", "hidden_dim", "width", "seed", "name"):
-        assert getattr(clone, attr) == getattr(model, attr)
-    assert clone.get_config() == model.get_config()
+def test_contract(ring):
+    init = {"latent_dim": 2, "hidden_dim": 1, "width": 8, "seed": 0}
+    init.update(gamma=0.7, lambda_k=0.01)
+    model = run_model_test(BEGAN, init, ring[:64], LOGS)
+    assert 0.0 <= _k(model) <= 1.0
 
 
-def test_compile_refuses_unknown_and_bad_arguments():
+def test_refuses_unknown_and_bad_arguments():
     model = BEGAN()
     with pytest.raises(TypeError, match="unknown arguments.*'loss'"):
         model.compile(loss="mse")
     with pytest.raises(ValueError, match="gamma"):
-        model.compile(gamma=0.0)
+        BEGAN(gamma=0.0)
     with pytest.raises(ValueError, match="lambda_k"):
-        model.compile(lambda_k=-1.0)
+        BEGAN(lambda_k=-1.0)
     with pytest.raises(ValueError, match="Unknown loss weight"):
         model.compile(loss_weights={"adversarial": 1.0})
+
+
+def test_compile_hyperparameters_are_deprecated(ring):
+    model = BEGAN(width=8, seed=0)
+    with pytest.warns(DeprecationWarning) as record:
+        model.compile(gamma=0.6, lambda_k=0.01)
+    messages = [str(w.message) for w in record]
+    for name in ("gamma", "lambda_k"):
+        assert any(f"BEGAN({name}=...)" in m for m in messages), messages
+    assert (model.gamma, model.lambda_k) == (0.6, 0.01)
+    config = model.get_config()
+    assert (config["gamma"], config["lambda_k"]) == (0.6, 0.01)
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(ValueError, match="gamma"),
+    ):
+        model.compile(gamma=1.5)
+    assert model.gamma == 0.6
+    # The equilibrium update uses the value compile() received.
+    model = _linear_model(ring)
+    with pytest.warns(DeprecationWarning, match="lambda_k"):
+        model.compile(lambda_k=0.0)
+    model.k.assign(0.5)
+    model.fit(ring[:64], batch_size=32, verbose=0)
+    assert _k(model) == 0.5
 
 
 def test_network_type_and_shape_errors(ring):

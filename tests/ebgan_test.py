@@ -9,11 +9,14 @@ import keras_aegan
 from keras_aegan.metrics import mode_coverage
 from keras_aegan.models.ebgan import EBGAN
 from keras_aegan.models.ebgan import pull_away_term
+from keras_aegan.testing import run_model_test
 
 # float32 networks against a float64 NumPy reference: relative error of a
 # few float32 ulps per op, over sums of at most a few hundred terms.
 RTOL = 1e-5
 ATOL = 1e-6
+LOGS = {"d_real", "d_generated", "d_margin", "discriminator_loss"}
+LOGS = LOGS | {"g_generated", "pull_away", "generator_loss"}
 
 
 def _linear(in_dim, out_dim, name):
@@ -123,11 +126,11 @@ def test_losses_match_numpy(ring):
     # A margin between the fake energies: the hinge is active for some
     # samples only, so a hinge of the batch mean would give another value.
     margin = float(np.median(fake))
+    model.set_hyperparameters(margin=margin)
     model.compile(
         generator_optimizer=keras.optimizers.SGD(0.1),
         discriminator_optimizer=keras.optimizers.SGD(0.1),
         loss_weights={"pull_away": 0.3},
-        margin=margin,
     )
     history = model.fit(
         {"x": x, "noise": noise}, batch_size=n, shuffle=False, verbose=0
@@ -155,8 +158,8 @@ def test_losses_match_numpy(ring):
 
 def test_save_load_round_trip(ring, tmp_path):
     x = ring[:256]
-    model = EBGAN(width=16, seed=0)
-    model.compile(margin=0.4, loss_weights={"pull_away": 0.2})
+    model = EBGAN(width=16, seed=0, margin=0.4)
+    model.compile(loss_weights={"pull_away": 0.2})
     model.fit(x, epochs=1, batch_size=64, verbose=0)
     path = tmp_path / "ebgan.keras"
     model.save(path)
@@ -173,20 +176,20 @@ def test_save_load_round_trip(ring, tmp_path):
     )
 
 
-def test_config_round_trip():
-    model = EBGAN(latent_dim=5, hidden_dim=3, width=16, seed=4, name="e")
-    clone = EBGAN.from_config(model.get_config())
-    for attr in ("latent_dim", "hidden_dim", "width", "seed", "name"):
-        assert getattr(clone, attr) == getattr(model, attr)
-    assert clone.get_config() == model.get_config()
+def test_contract(ring):
+    init = {"latent_dim": 2, "hidden_dim": 3, "width": 8, "seed": 0}
+    run_model_test(EBGAN, {**init, "margin": 0.5}, ring[:64], LOGS)
 
 
-def test_compile_refuses_unknown_and_bad_arguments():
+def test_refuses_unknown_and_bad_arguments():
     model = EBGAN()
     with pytest.raises(TypeError, match="unknown arguments.*'optimizer'"):
         model.compile(optimizer="adam")
     with pytest.raises(ValueError, match="margin=-1"):
-        model.compile(margin=-1)
+        EBGAN(margin=-1)
+    with pytest.warns(DeprecationWarning, match=r"EBGAN\(margin=\.\.\.\)"):
+        model.compile(margin=0.3)  # until the next release
+    assert model.margin == model.get_config()["margin"] == 0.3
     with pytest.raises(ValueError, match="pull_away=-0.1"):
         model.compile(loss_weights={"pull_away": -0.1})
     with pytest.raises(ValueError, match="Unknown loss weight"):

@@ -1,6 +1,9 @@
 """What `evaluate_model` accepts: metric names and the model (private)."""
 
-DATASETS = ("digits", "ring", "grid", "custom")
+#: Built-in data sets with a reference set and an evaluation protocol.
+BUILTIN_DATASETS = ("digits", "ring", "grid")
+#: What `evaluate_model` takes: a built-in data set or `"custom"`.
+DATASETS = BUILTIN_DATASETS + ("custom",)
 METRICS = (
     "fid",
     "kid",

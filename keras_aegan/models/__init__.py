@@ -3,6 +3,9 @@
 from keras_aegan.models.aae import AdversarialAutoencoder
 from keras_aegan.models.aegan import AEGAN
 from keras_aegan.models.alpha_gan import AlphaGAN
+from keras_aegan.models.autoencoder_discriminator_gan import (
+    AutoencoderDiscriminatorGAN,
+)
 from keras_aegan.models.began import BEGAN
 from keras_aegan.models.bigan import ALI
 from keras_aegan.models.bigan import BiGAN
@@ -15,6 +18,7 @@ __all__ = [
     "ALI",
     "AdversarialAutoencoder",
     "AlphaGAN",
+    "AutoencoderDiscriminatorGAN",
     "BEGAN",
     "BiGAN",
     "DCGAN",

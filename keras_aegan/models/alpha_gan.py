@@ -3,13 +3,11 @@
 import keras
 from keras import ops
 
-from keras_aegan import networks
 from keras_aegan.losses import mean_absolute_error
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
-from keras_aegan.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
@@ -59,7 +57,11 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     likelihood) averaged over elements, with weight `reconstruction=1`
     (the paper's lambda, the inverse scale of that likelihood, is a
     hyperparameter); Adam(2e-4, beta_1=0.5) for both phases (DCGAN's
-    settings); no label smoothing.
+    settings); no label smoothing. `compile()` takes
+    `generator_optimizer` (`G` and `E`), `discriminator_optimizer` (`Dx`
+    and `Dz`) and `loss_weights` overriding any of `reconstruction`
+    (`w_r`, the paper's lambda), `adversarial_x` (`w_x`) and
+    `adversarial_z` (`w_z`), all 1 by default.
 
     User methods (besides `fit`, `generate` and `decode`): `encode`,
     `reconstruct` and `interpolate` (see `EncoderMethods`).
@@ -133,20 +135,6 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         penalty_interval=1,
         **kwargs,
     ):
-        given = {
-            "generator": generator,
-            "encoder": encoder,
-            "image_discriminator": image_discriminator,
-            "latent_discriminator": latent_discriminator,
-        }
-        for name, net in given.items():
-            if net is not None and not isinstance(net, keras.layers.Layer):
-                raise TypeError(
-                    f"`{name}` must be a Keras model or layer. Received: "
-                    f"{name}={net!r} of type {type(net).__name__}"
-                )
-        if latent_dim is None and generator is not None:
-            latent_dim = networks.input_size(generator, "generator")
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
         self._init_loss_options(
             adversarial_loss, penalty, penalty_weight, penalty_interval
@@ -165,44 +153,34 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
                 f"Received: adversarial_loss={self.adversarial_loss!r}"
             )
         self.density_ratio = bool(density_ratio)
-        if width is not None:
-            width = check_positive_int("width", width)
-        self.width = width
-        self.generator = generator
-        self.encoder = encoder
-        self.image_discriminator = image_discriminator
-        self.latent_discriminator = latent_discriminator
+        self.init_networks(
+            width,
+            generator=generator,
+            encoder=encoder,
+            image_discriminator=image_discriminator,
+            latent_discriminator=latent_discriminator,
+        )
 
     # ------------------------------------------------------------- networks
     def build_networks(self, data_shape):
-        if self.latent_dim is None:
-            self.latent_dim = networks.default_latent_dim(data_shape)
-        z_dim = self.latent_dim
-        roles = {
-            "generator": "generator",
-            "encoder": "encoder",
-            "image_discriminator": "data_discriminator",
-            "latent_discriminator": "latent_discriminator",
-        }
-        for name, role in roles.items():
-            if getattr(self, name) is None:
-                net = networks.default_network(
-                    role, data_shape, z_dim, self.width, name=name
-                )
-                setattr(self, name, net)
-        networks.check_network(
-            self.generator, "generator", (z_dim,), data_shape
-        )
-        networks.check_network(self.encoder, "encoder", data_shape, (z_dim,))
-        networks.check_network(
-            self.image_discriminator, "image_discriminator", data_shape, (1,)
-        )
-        networks.check_network(
-            self.latent_discriminator, "latent_discriminator", (z_dim,), (1,)
+        self.build_default_networks(
+            data_shape,
+            {
+                "generator": "generator",
+                "encoder": "encoder",
+                "image_discriminator": "data_discriminator",
+                "latent_discriminator": "latent_discriminator",
+            },
         )
         self._build_loss_state(
             (self.image_discriminator, self.latent_discriminator)
         )
+
+    def default_network(self, role, data_shape, name):
+        # The plain defaults, BatchNorm kept under a penalty too (not
+        # `LossOptions.default_network`): the networks alpha-GAN has
+        # always built.
+        return AdversarialTrainer.default_network(self, role, data_shape, name)
 
     # --------------------------------------------------------------- phases
     def build_phases(self):
@@ -238,12 +216,8 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
 
     def default_optimizers(self):
         return {
-            "discriminator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
-            "generator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
+            name: keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+            for name in ("discriminator_optimizer", "generator_optimizer")
         }
 
     def default_loss_weights(self):
@@ -252,53 +226,6 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
             "adversarial_x": 1.0,
             "adversarial_z": 1.0,
         }
-
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        loss_weights=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            generator_optimizer: Optimizer of `G` and `E`. Default
-                `Adam(2e-4, beta_1=0.5)`.
-            discriminator_optimizer: Optimizer of `Dx` and `Dz`. Default
-                `Adam(2e-4, beta_1=0.5)`.
-            loss_weights: Dict overriding any of `reconstruction` (1, the
-                paper's lambda), `adversarial_x` (1) and `adversarial_z`
-                (1).
-            run_eagerly: Run the step eagerly.
-            steps_per_execution: Steps per compiled call.
-            jit_compile: `"auto"`, True or False.
-            **kwargs: Refused with a `TypeError` that lists the accepted
-                arguments (alpha-GAN defines its own losses and has one
-                optimizer per phase).
-        """
-        if kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.compile() got unknown arguments "
-                f"{sorted(kwargs)}. It defines its own losses; it takes "
-                "generator_optimizer, discriminator_optimizer, "
-                "loss_weights, run_eagerly, steps_per_execution and "
-                "jit_compile."
-            )
-        self._compile_phases(
-            {
-                "generator_optimizer": generator_optimizer,
-                "discriminator_optimizer": discriminator_optimizer,
-            },
-            loss_weights,
-            {},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
 
     # --------------------------------------------------------------- losses
     def _generator_term(self, logits):

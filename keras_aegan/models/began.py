@@ -1,50 +1,30 @@
 """BEGAN: boundary equilibrium GAN with an autoencoder discriminator."""
 
+import functools
 import math
-import numbers
 
 import keras
 from keras import ops
 
-from keras_aegan import networks
 from keras_aegan.losses import mean_absolute_error
+from keras_aegan.models.autoencoder_discriminator_gan import (
+    AutoencoderDiscriminatorGAN,
+)
 from keras_aegan.networks import autoencoder
-from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.phase import Phase
-from keras_aegan.utils.validation import check_positive_int
+from keras_aegan.utils.validation import check_in_range
 
 #: Latent size of the default image networks (BEGAN's `N_z`).
 IMAGE_LATENT_DIM = 64
 
 
-def _check_number(name, value, low, high, low_open):
-    """`value` as a float in `(low, high]` or `[low, high]`, else raises."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        ok = False
-    else:
-        value = float(value)
-        above = value > low if low_open else value >= low
-        ok = math.isfinite(value) and above and value <= high
-    if not ok:
-        interval = f"{'(' if low_open else '['}{low}, {high}]"
-        raise ValueError(
-            f"`{name}` must be a number in {interval}. "
-            f"Received: {name}={value!r}"
-        )
-    return value
-
-
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class BEGAN(AdversarialTrainer):
+class BEGAN(AutoencoderDiscriminatorGAN):
     """Boundary equilibrium GAN: an autoencoder as discriminator.
 
     Three networks: a generator `G: z -> x` and an autoencoder
     discriminator `D(v) = discriminator_decoder(discriminator_encoder(v))`
-    with an embedding of size `hidden_dim`. The discriminator is kept as
-    two networks (not one composed model) so that either half can be
-    replaced by any Keras model of the right shapes and the embedding
-    stays reachable, as EBGAN's pull-away term needs; both halves are
-    trained by the same phase. The energy of a batch is its L1
+    with an embedding of size `hidden_dim` (see
+    `AutoencoderDiscriminatorGAN`). The energy of a batch is its L1
     reconstruction error `L(v) = mean |v - D(v)|` (the paper's
     `eta = 1`). One train step has two phases:
 
@@ -72,14 +52,12 @@ class BEGAN(AdversarialTrainer):
     hinge, least squares, Wasserstein) do not apply: BEGAN's
     discriminator outputs reconstructions, not logits.
 
-    Networks left as `None` are built on the first `fit()` from the
-    data: the package's default generator and, for the autoencoder, the
-    default encoder (to `hidden_dim`) and a generator-shaped decoder (see
-    `keras_aegan.networks.autoencoder`). `width` sets their width (MLP
-    units for vectors, default 128; channels of the highest-resolution
-    conv block for images, default 32). BEGAN has no inference encoder,
-    so the model has no `encode`; the discriminator's reconstruction is
-    `discriminator_reconstruct(x)`.
+    Networks left as `None` are built on the first `fit()` (see
+    `AutoencoderDiscriminatorGAN`). BEGAN has no inference encoder, so
+    the model has no `encode`; the discriminator's reconstruction is
+    `discriminator_reconstruct(x)`. `compile()` takes
+    `generator_optimizer` and `discriminator_optimizer`; BEGAN has no
+    loss weights.
 
     Defaults from the paper: `N_z = N_h = 64` for images, `gamma = 0.5`
     (the paper shows 0.3 to 0.7; lower is sharper and less diverse),
@@ -120,6 +98,10 @@ class BEGAN(AdversarialTrainer):
             -> x`.
         width: Width of the default networks (see above).
         seed: Seed of the noise generator and of `generate()`.
+        gamma: Diversity ratio `E[L(G(z))] / E[L(x)]` the equilibrium
+            control aims for, in (0, 1]. Default 0.5.
+        lambda_k: Proportional gain of the `k_t` update, >= 0 (0 keeps
+            `k_t` where it is). Default 0.001.
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`; with EMA, `generate(ema=True)` uses
             the generator's moving average) and `keras.Model`.
@@ -128,7 +110,7 @@ class BEGAN(AdversarialTrainer):
 
     ```python
     (x, _), _ = keras_aegan.datasets.load_digits()
-    model = BEGAN()
+    model = BEGAN(gamma=0.5)
     model.fit(x, epochs=5, batch_size=64)
     images = model.generate(16)
     float(model.k)  # the equilibrium variable k_t
@@ -139,12 +121,15 @@ class BEGAN(AdversarialTrainer):
           Adversarial Networks", 2017](https://arxiv.org/abs/1703.10717)
     """
 
-    network_names = (
-        "generator",
-        "discriminator_encoder",
-        "discriminator_decoder",
-    )
-    ema_network_names = ("generator",)
+    hyperparameters = {
+        "gamma": functools.partial(
+            check_in_range, low=0.0, high=1.0, low_open=True
+        ),
+        "lambda_k": functools.partial(check_in_range, low=0.0, high=math.inf),
+    }
+    deprecated_compile_arguments = ("gamma", "lambda_k")
+    discriminator_terms = ("d_real", "d_generated", "k", "convergence")
+    generator_terms = ("g_generated",)
 
     def __init__(
         self,
@@ -155,72 +140,32 @@ class BEGAN(AdversarialTrainer):
         discriminator_decoder=None,
         width=None,
         seed=None,
+        gamma=0.5,
+        lambda_k=0.001,
         **kwargs,
     ):
-        autoencoder.check_networks_given(
-            generator=generator,
-            discriminator_encoder=discriminator_encoder,
-            discriminator_decoder=discriminator_decoder,
+        super().__init__(
+            latent_dim,
+            hidden_dim,
+            generator,
+            discriminator_encoder,
+            discriminator_decoder,
+            width,
+            seed=seed,
+            **kwargs,
         )
-        if latent_dim is None and generator is not None:
-            latent_dim = networks.input_size(generator, "generator")
-        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        if hidden_dim is None and discriminator_encoder is not None:
-            hidden_dim = autoencoder.output_size(
-                discriminator_encoder, "discriminator_encoder"
-            )
-        if hidden_dim is not None:
-            hidden_dim = check_positive_int("hidden_dim", hidden_dim)
-        if width is not None:
-            width = check_positive_int("width", width)
-        self.hidden_dim = hidden_dim
-        self.width = width
-        self.generator = generator
-        self.discriminator_encoder = discriminator_encoder
-        self.discriminator_decoder = discriminator_decoder
+        self.set_hyperparameters(gamma=gamma, lambda_k=lambda_k)
         self.k = None
-        self.gamma = 0.5
-        self.lambda_k = 0.001
 
-    # ------------------------------------------------------------- networks
+    def default_hidden_dim(self, data_shape):
+        if len(data_shape) == 3:
+            return autoencoder.DEFAULT_IMAGE_HIDDEN_DIM
+        return max(1, data_shape[-1] // 2)
+
     def build_networks(self, data_shape):
-        image = len(data_shape) == 3
-        if self.latent_dim is None:
-            self.latent_dim = (
-                IMAGE_LATENT_DIM
-                if image
-                else networks.default_latent_dim(data_shape)
-            )
-        if self.hidden_dim is None:
-            self.hidden_dim = (
-                autoencoder.DEFAULT_IMAGE_HIDDEN_DIM
-                if image
-                else max(1, data_shape[-1] // 2)
-            )
-        if self.generator is None:
-            self.generator = networks.default_network(
-                "generator", data_shape, self.latent_dim, self.width
-            )
-        if (
-            self.discriminator_encoder is None
-            or self.discriminator_decoder is None
-        ):
-            encoder, decoder = autoencoder.autoencoder_discriminator(
-                data_shape, self.hidden_dim, self.width
-            )
-            if self.discriminator_encoder is None:
-                self.discriminator_encoder = encoder
-            if self.discriminator_decoder is None:
-                self.discriminator_decoder = decoder
-        networks.check_network(
-            self.generator, "generator", (self.latent_dim,), data_shape
-        )
-        autoencoder.check_autoencoder(
-            self.discriminator_encoder,
-            self.discriminator_decoder,
-            data_shape,
-            self.hidden_dim,
-        )
+        if self.latent_dim is None and len(data_shape) == 3:
+            self.latent_dim = IMAGE_LATENT_DIM
+        super().build_networks(data_shape)
         if self.k is None:
             # Created with the networks, so it exists before weights load.
             self.k = self.add_weight(
@@ -231,91 +176,11 @@ class BEGAN(AdversarialTrainer):
                 name="k",
             )
 
-    # --------------------------------------------------------------- phases
-    def build_phases(self):
-        return [
-            Phase(
-                "discriminator",
-                networks=("discriminator_encoder", "discriminator_decoder"),
-                optimizer="discriminator_optimizer",
-                loss=self.discriminator_loss,
-                terms=("d_real", "d_generated", "k", "convergence"),
-            ),
-            Phase(
-                "generator",
-                networks=("generator",),
-                optimizer="generator_optimizer",
-                loss=self.generator_loss,
-                terms=("g_generated",),
-            ),
-        ]
-
     def default_optimizers(self):
         return {
-            "discriminator_optimizer": keras.optimizers.Adam(
-                learning_rate=1e-4, beta_1=0.5
-            ),
-            "generator_optimizer": keras.optimizers.Adam(
-                learning_rate=1e-4, beta_1=0.5
-            ),
+            name: keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.5)
+            for name in ("discriminator_optimizer", "generator_optimizer")
         }
-
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        gamma=0.5,
-        lambda_k=0.001,
-        loss_weights=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            generator_optimizer: Optimizer of `G`. Default
-                `Adam(1e-4, beta_1=0.5)`.
-            discriminator_optimizer: Optimizer of the autoencoder `D`.
-                Default `Adam(1e-4, beta_1=0.5)`.
-            gamma: Diversity ratio `E[L(G(z))] / E[L(x)]` the equilibrium
-                control aims for, in (0, 1]. Default 0.5.
-            lambda_k: Proportional gain of the `k_t` update, >= 0
-                (0 keeps `k_t` where it is). Default 0.001.
-            loss_weights: BEGAN has no loss weights; only `None` or `{}`
-                is accepted (the argument exists for
-                `compile_from_config`).
-            run_eagerly: Run the step eagerly.
-            steps_per_execution: Steps per compiled call.
-            jit_compile: `"auto"`, True or False.
-            **kwargs: Refused with a `TypeError` that lists the accepted
-                arguments (BEGAN defines its own losses, and each phase
-                has its own optimizer).
-        """
-        if kwargs:
-            raise TypeError(
-                f"BEGAN.compile() got unknown arguments {sorted(kwargs)}. "
-                "BEGAN defines its own losses; it takes "
-                "generator_optimizer, discriminator_optimizer, gamma, "
-                "lambda_k, loss_weights, run_eagerly, "
-                "steps_per_execution and jit_compile."
-            )
-        self.gamma = _check_number("gamma", gamma, 0.0, 1.0, low_open=True)
-        self.lambda_k = _check_number(
-            "lambda_k", lambda_k, 0.0, math.inf, low_open=False
-        )
-        self._compile_phases(
-            {
-                "generator_optimizer": generator_optimizer,
-                "discriminator_optimizer": discriminator_optimizer,
-            },
-            loss_weights,
-            {"gamma": self.gamma, "lambda_k": self.lambda_k},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
 
     # --------------------------------------------------------------- losses
     def energy(self, v, training=True):
@@ -356,29 +221,3 @@ class BEGAN(AdversarialTrainer):
         x_generated = self.generator(noise["generator"], training=training)
         generated = self.energy(x_generated, training)
         return generated, {"g_generated": generated}
-
-    # ---------------------------------------------------------- user methods
-    def discriminator_reconstruct(self, x, batch_size=256):
-        """Returns the discriminator's reconstruction `D(x)` (user units).
-
-        Args:
-            x: NumPy array of samples shaped like the training data.
-            batch_size: Batch size of the network calls.
-
-        Returns:
-            NumPy array shaped like `x`.
-        """
-        self._require_built("discriminator_reconstruct")
-        h = self.discriminator_encoder.predict(
-            self._to_network_units(x), batch_size=batch_size, verbose=0
-        )
-        y = self.discriminator_decoder.predict(
-            h, batch_size=batch_size, verbose=0
-        )
-        return self.data_scaler.to_user_numpy(y)
-
-    def get_config(self):
-        config = super().get_config()
-        config["hidden_dim"] = self.hidden_dim
-        config["width"] = self.width
-        return config

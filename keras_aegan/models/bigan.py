@@ -3,14 +3,12 @@
 import keras
 from keras import ops
 
-from keras_aegan import networks
 from keras_aegan.networks.joint import check_joint_network
 from keras_aegan.networks.joint import joint_discriminator
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
-from keras_aegan.utils.validation import check_positive_int
 
 # The point each objective's targets are symmetric about, so that
 # `reflect(l) = 2 * centre - l` turns "real" outputs into "fake" ones:
@@ -61,7 +59,9 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     encoder. ALI (Dumoulin et al.) is the same game with a stochastic
     encoder; `ALI` is exported as an alias of this class (deterministic
     encoder; pass ALI's optimizer settings to `compile()`). The prior is
-    a standard normal (ALI's; BiGAN used a uniform one).
+    a standard normal (ALI's; BiGAN used a uniform one). `compile()`
+    takes `generator_optimizer` (`G` and `E`) and
+    `discriminator_optimizer` (`D`); BiGAN has no loss weights.
 
     User methods (besides `fit`, `generate` and `decode`): `encode`,
     `reconstruct` and `interpolate` (see `EncoderMethods`).
@@ -130,54 +130,28 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         penalty_interval=1,
         **kwargs,
     ):
-        given = {
-            "generator": generator,
-            "encoder": encoder,
-            "discriminator": discriminator,
-        }
-        for name, net in given.items():
-            if net is not None and not isinstance(net, keras.layers.Layer):
-                raise TypeError(
-                    f"`{name}` must be a Keras model or layer. Received: "
-                    f"{name}={net!r} of type {type(net).__name__}"
-                )
-        if latent_dim is None and generator is not None:
-            latent_dim = networks.input_size(generator, "generator")
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
         self._init_loss_options(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
-        if width is not None:
-            width = check_positive_int("width", width)
-        self.width = width
-        self.generator = generator
-        self.encoder = encoder
-        self.discriminator = discriminator
+        self.init_networks(
+            width,
+            generator=generator,
+            encoder=encoder,
+            discriminator=discriminator,
+        )
 
     # ------------------------------------------------------------- networks
     def build_networks(self, data_shape):
-        if self.latent_dim is None:
-            self.latent_dim = networks.default_latent_dim(data_shape)
-        z_dim = self.latent_dim
-        for name in ("generator", "encoder"):
-            if getattr(self, name) is None:
-                setattr(
-                    self,
-                    name,
-                    networks.default_network(
-                        name, data_shape, z_dim, self.width, name=name
-                    ),
-                )
+        self.build_default_networks(
+            data_shape, {"generator": "generator", "encoder": "encoder"}
+        )
         if self.discriminator is None:
             self.discriminator = joint_discriminator(
-                data_shape, z_dim, self.width, name="discriminator"
+                data_shape, self.latent_dim, self.width, name="discriminator"
             )
-        networks.check_network(
-            self.generator, "generator", (z_dim,), data_shape
-        )
-        networks.check_network(self.encoder, "encoder", data_shape, (z_dim,))
         check_joint_network(
-            self.discriminator, "discriminator", data_shape, z_dim
+            self.discriminator, "discriminator", data_shape, self.latent_dim
         )
         self._build_loss_state((self.discriminator,))
 
@@ -203,59 +177,9 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
 
     def default_optimizers(self):
         return {
-            "discriminator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
-            "generator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
+            name: keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+            for name in ("discriminator_optimizer", "generator_optimizer")
         }
-
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        loss_weights=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            generator_optimizer: Optimizer of `G` and `E`. Default
-                `Adam(2e-4, beta_1=0.5)` (Donahue et al.).
-            discriminator_optimizer: Optimizer of `D`. Default
-                `Adam(2e-4, beta_1=0.5)`.
-            loss_weights: BiGAN has no loss weights; accepted (`None` or
-                `{}`) so every model compiles alike.
-            run_eagerly: Run the step eagerly.
-            steps_per_execution: Steps per compiled call.
-            jit_compile: `"auto"`, True or False.
-            **kwargs: Refused with a `TypeError` that lists the accepted
-                arguments (BiGAN defines its own losses and has one
-                optimizer per phase).
-        """
-        if kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.compile() got unknown arguments "
-                f"{sorted(kwargs)}. It defines its own losses; it takes "
-                "generator_optimizer, discriminator_optimizer, "
-                "loss_weights, run_eagerly, steps_per_execution and "
-                "jit_compile."
-            )
-        self._compile_phases(
-            {
-                "generator_optimizer": generator_optimizer,
-                "discriminator_optimizer": discriminator_optimizer,
-            },
-            loss_weights,
-            {},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
 
     # --------------------------------------------------------------- losses
     def _reflect(self, logits):

@@ -1,16 +1,13 @@
 """EBGAN: energy-based GAN with an autoencoder discriminator."""
 
-import math
-import numbers
-
 import keras
 from keras import ops
 
-from keras_aegan import networks
+from keras_aegan.models.autoencoder_discriminator_gan import (
+    AutoencoderDiscriminatorGAN,
+)
 from keras_aegan.networks import autoencoder
-from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.phase import Phase
-from keras_aegan.utils.validation import check_positive_int
+from keras_aegan.utils.validation import check_positive
 
 #: Embedding size of the default autoencoder for non-image data. Wider
 #: than 2-D toy data on purpose: on the 8-mode ring (600 steps, JAX,
@@ -49,17 +46,15 @@ def pull_away_term(embeddings):
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class EBGAN(AdversarialTrainer):
+class EBGAN(AutoencoderDiscriminatorGAN):
     """Energy-based GAN: an autoencoder as discriminator, with a margin.
 
     Three networks: a generator `G: z -> x` and an autoencoder
     discriminator `discriminator_encoder: x -> h` (an embedding of size
-    `hidden_dim`), `discriminator_decoder: h -> x`. The energy of a sample
-    is its reconstruction error, `D(x) = mean_elements (x - dec(enc(x)))^2`.
-    The discriminator is kept as two networks so that the embedding `h`
-    of generated samples is reachable for the pull-away term, and either
-    half can be replaced by any Keras model of the right shapes. One
-    train step has two phases:
+    `hidden_dim`), `discriminator_decoder: h -> x` (see
+    `AutoencoderDiscriminatorGAN`). The energy of a sample is its
+    reconstruction error, `D(x) = mean_elements (x - dec(enc(x)))^2`.
+    One train step has two phases:
 
     - `discriminator` (updates the autoencoder):
       `mean_batch D(x) + mean_batch max(0, m - D(G(z)))`, the hinge
@@ -90,14 +85,12 @@ class EBGAN(AdversarialTrainer):
     from `d_real` and `d_generated` early in training, e.g. to a few
     times `d_real`.
 
-    Networks left as `None` are built on the first `fit()` from the
-    data: the package's default generator and, for the autoencoder, the
-    default encoder (to `hidden_dim`) and a generator-shaped decoder (see
-    `keras_aegan.networks.autoencoder`). `width` sets their width (MLP
-    units for vectors, default 128; channels of the highest-resolution
-    conv block for images, default 32). EBGAN has no inference encoder,
-    so the model has no `encode`; the discriminator's reconstruction is
-    `discriminator_reconstruct(x)`.
+    Networks left as `None` are built on the first `fit()` (see
+    `AutoencoderDiscriminatorGAN`). EBGAN has no inference encoder, so
+    the model has no `encode`; the discriminator's reconstruction is
+    `discriminator_reconstruct(x)`. `compile()` takes
+    `generator_optimizer`, `discriminator_optimizer` and
+    `loss_weights={"pull_away": lambda_pt}` (0 turns the term off).
 
     Defaults: `lambda_pt = 0.1` (paper), `m = 1.0` (see above), Adam
     with learning rate 2e-4 and `beta_1 = 0.5` for both phases (DCGAN's
@@ -125,6 +118,8 @@ class EBGAN(AdversarialTrainer):
             -> x`.
         width: Width of the default networks (see above).
         seed: Seed of the noise generator and of `generate()`.
+        margin: The margin `m` > 0 of the discriminator's hinge on the
+            energy of generated samples. Default 1.0 (see above).
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`; with EMA, `generate(ema=True)` uses
             the generator's moving average) and `keras.Model`.
@@ -133,8 +128,7 @@ class EBGAN(AdversarialTrainer):
 
     ```python
     (x, _), _ = keras_aegan.datasets.load_digits()
-    model = EBGAN()
-    model.compile(margin=0.5)
+    model = EBGAN(margin=0.5)
     model.fit(x, epochs=5, batch_size=64)
     images = model.generate(16)
     ```
@@ -144,12 +138,10 @@ class EBGAN(AdversarialTrainer):
           2016](https://arxiv.org/abs/1609.03126)
     """
 
-    network_names = (
-        "generator",
-        "discriminator_encoder",
-        "discriminator_decoder",
-    )
-    ema_network_names = ("generator",)
+    hyperparameters = {"margin": check_positive}
+    deprecated_compile_arguments = ("margin",)
+    discriminator_terms = ("d_real", "d_generated", "d_margin")
+    generator_terms = ("g_generated", "pull_away")
 
     def __init__(
         self,
@@ -160,164 +152,34 @@ class EBGAN(AdversarialTrainer):
         discriminator_decoder=None,
         width=None,
         seed=None,
+        margin=1.0,
         **kwargs,
     ):
-        autoencoder.check_networks_given(
-            generator=generator,
-            discriminator_encoder=discriminator_encoder,
-            discriminator_decoder=discriminator_decoder,
+        super().__init__(
+            latent_dim,
+            hidden_dim,
+            generator,
+            discriminator_encoder,
+            discriminator_decoder,
+            width,
+            seed=seed,
+            **kwargs,
         )
-        if latent_dim is None and generator is not None:
-            latent_dim = networks.input_size(generator, "generator")
-        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        if hidden_dim is None and discriminator_encoder is not None:
-            hidden_dim = autoencoder.output_size(
-                discriminator_encoder, "discriminator_encoder"
-            )
-        if hidden_dim is not None:
-            hidden_dim = check_positive_int("hidden_dim", hidden_dim)
-        if width is not None:
-            width = check_positive_int("width", width)
-        self.hidden_dim = hidden_dim
-        self.width = width
-        self.generator = generator
-        self.discriminator_encoder = discriminator_encoder
-        self.discriminator_decoder = discriminator_decoder
-        self.margin = 1.0
+        self.set_hyperparameters(margin=margin)
 
-    # ------------------------------------------------------------- networks
-    def build_networks(self, data_shape):
-        if self.latent_dim is None:
-            self.latent_dim = networks.default_latent_dim(data_shape)
-        if self.hidden_dim is None:
-            self.hidden_dim = (
-                autoencoder.DEFAULT_IMAGE_HIDDEN_DIM
-                if len(data_shape) == 3
-                else VECTOR_HIDDEN_DIM
-            )
-        if self.generator is None:
-            self.generator = networks.default_network(
-                "generator", data_shape, self.latent_dim, self.width
-            )
-        if (
-            self.discriminator_encoder is None
-            or self.discriminator_decoder is None
-        ):
-            encoder, decoder = autoencoder.autoencoder_discriminator(
-                data_shape, self.hidden_dim, self.width
-            )
-            if self.discriminator_encoder is None:
-                self.discriminator_encoder = encoder
-            if self.discriminator_decoder is None:
-                self.discriminator_decoder = decoder
-        networks.check_network(
-            self.generator, "generator", (self.latent_dim,), data_shape
-        )
-        autoencoder.check_autoencoder(
-            self.discriminator_encoder,
-            self.discriminator_decoder,
-            data_shape,
-            self.hidden_dim,
-        )
-
-    # --------------------------------------------------------------- phases
-    def build_phases(self):
-        return [
-            Phase(
-                "discriminator",
-                networks=("discriminator_encoder", "discriminator_decoder"),
-                optimizer="discriminator_optimizer",
-                loss=self.discriminator_loss,
-                terms=("d_real", "d_generated", "d_margin"),
-            ),
-            Phase(
-                "generator",
-                networks=("generator",),
-                optimizer="generator_optimizer",
-                loss=self.generator_loss,
-                terms=("g_generated", "pull_away"),
-            ),
-        ]
+    def default_hidden_dim(self, data_shape):
+        if len(data_shape) == 3:
+            return autoencoder.DEFAULT_IMAGE_HIDDEN_DIM
+        return VECTOR_HIDDEN_DIM
 
     def default_optimizers(self):
         return {
-            "discriminator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
-            "generator_optimizer": keras.optimizers.Adam(
-                learning_rate=2e-4, beta_1=0.5
-            ),
+            name: keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+            for name in ("discriminator_optimizer", "generator_optimizer")
         }
 
     def default_loss_weights(self):
         return {"pull_away": 0.1}
-
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        margin=1.0,
-        loss_weights=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            generator_optimizer: Optimizer of `G`. Default
-                `Adam(2e-4, beta_1=0.5)`.
-            discriminator_optimizer: Optimizer of the autoencoder. Default
-                `Adam(2e-4, beta_1=0.5)`.
-            margin: The margin `m` > 0 of the discriminator's hinge on the
-                energy of generated samples. Default 1.0 (see the class
-                docstring).
-            loss_weights: Dict overriding `pull_away` (`lambda_pt`,
-                default 0.1; 0 turns the pull-away term off).
-            run_eagerly: Run the step eagerly.
-            steps_per_execution: Steps per compiled call.
-            jit_compile: `"auto"`, True or False.
-            **kwargs: Refused with a `TypeError` that lists the accepted
-                arguments (EBGAN defines its own losses, and each phase
-                has its own optimizer).
-        """
-        if kwargs:
-            raise TypeError(
-                f"EBGAN.compile() got unknown arguments {sorted(kwargs)}. "
-                "EBGAN defines its own losses; it takes "
-                "generator_optimizer, discriminator_optimizer, margin, "
-                "loss_weights, run_eagerly, steps_per_execution and "
-                "jit_compile."
-            )
-        if (
-            isinstance(margin, bool)
-            or not isinstance(margin, numbers.Real)
-            or not math.isfinite(margin)
-            or margin <= 0
-        ):
-            raise ValueError(
-                f"`margin` must be a positive number. Received: "
-                f"margin={margin!r}"
-            )
-        for key, value in dict(loss_weights or {}).items():
-            if isinstance(value, numbers.Real) and value < 0:
-                raise ValueError(
-                    f"Loss weights must be non-negative. Received: "
-                    f"{key}={value!r}"
-                )
-        self.margin = float(margin)
-        self._compile_phases(
-            {
-                "generator_optimizer": generator_optimizer,
-                "discriminator_optimizer": discriminator_optimizer,
-            },
-            loss_weights,
-            {"margin": self.margin},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
 
     # --------------------------------------------------------------- losses
     def energies(self, v, training=True):
@@ -351,29 +213,3 @@ class EBGAN(AdversarialTrainer):
         pull_away = pull_away_term(h)
         total = g_generated + self.loss_weights["pull_away"] * pull_away
         return total, {"g_generated": g_generated, "pull_away": pull_away}
-
-    # ---------------------------------------------------------- user methods
-    def discriminator_reconstruct(self, x, batch_size=256):
-        """Returns the discriminator's reconstruction of `x` (user units).
-
-        Args:
-            x: NumPy array of samples shaped like the training data.
-            batch_size: Batch size of the network calls.
-
-        Returns:
-            NumPy array shaped like `x`.
-        """
-        self._require_built("discriminator_reconstruct")
-        h = self.discriminator_encoder.predict(
-            self._to_network_units(x), batch_size=batch_size, verbose=0
-        )
-        y = self.discriminator_decoder.predict(
-            h, batch_size=batch_size, verbose=0
-        )
-        return self.data_scaler.to_user_numpy(y)
-
-    def get_config(self):
-        config = super().get_config()
-        config["hidden_dim"] = self.hidden_dim
-        config["width"] = self.width
-        return config

@@ -5,12 +5,10 @@ import keras
 from keras_aegan import networks
 from keras_aegan.layers.reparameterization import Reparameterization
 from keras_aegan.models.vaegan_losses import VAEGANLosses
-from keras_aegan.networks.autoencoder import check_networks_given
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
-from keras_aegan.utils.validation import check_positive_int
 
 
 def _split_default_discriminator(net):
@@ -63,6 +61,11 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     `"prior"` (shared by the three phases, as in the paper's single
     forward pass; feed them with `fit({"x": x, "noise": {...}})`).
     Outside training (`evaluate`) `z~` is the posterior mean.
+
+    `compile()` takes `encoder_optimizer`, `generator_optimizer` and
+    `discriminator_optimizer` (the paper's `RMSprop(3e-4)` by default)
+    and `loss_weights` overriding `kl` (`w_kl`, 1: the evidence lower
+    bound) and/or `gamma` (1e-2).
 
     Every term is logged unweighted under its own name; the weighted
     totals as `{phase}_loss`. Networks left as `None` are built on the
@@ -135,7 +138,12 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         penalty_interval=1,
         **kwargs,
     ):
-        check_networks_given(
+        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
+        self._init_loss_options(
+            adversarial_loss, penalty, penalty_weight, penalty_interval
+        )
+        self.init_networks(
+            width,
             generator=generator,
             encoder=encoder,
             discriminator_features=discriminator_features,
@@ -148,19 +156,6 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
                 f"{discriminator_features!r}, discriminator_head="
                 f"{discriminator_head!r}"
             )
-        if latent_dim is None and generator is not None:
-            latent_dim = networks.input_size(generator, "generator")
-        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        self._init_loss_options(
-            adversarial_loss, penalty, penalty_weight, penalty_interval
-        )
-        if width is not None:
-            width = check_positive_int("width", width)
-        self.width = width
-        self.generator = generator
-        self.encoder = encoder
-        self.discriminator_features = discriminator_features
-        self.discriminator_head = discriminator_head
         # Draws nothing in training: the step's noise supplies epsilon.
         self.reparameterization = Reparameterization(
             self.seed, name="reparameterization"
@@ -169,13 +164,12 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     # ------------------------------------------------------------- networks
     def build_networks(self, data_shape):
-        if self.latent_dim is None:
-            self.latent_dim = networks.default_latent_dim(data_shape)
+        self.build_default_networks(data_shape, {"generator": "generator"})
         z_dim, width = self.latent_dim, self.width
-        for name, size in (("generator", z_dim), ("encoder", 2 * z_dim)):
-            if getattr(self, name) is None:
-                net = networks.default_network(name, data_shape, size, width)
-                setattr(self, name, net)
+        if self.encoder is None:
+            self.encoder = networks.default_network(
+                "encoder", data_shape, 2 * z_dim, width
+            )
         if self.discriminator_features is None:
             net = networks.default_network(
                 "data_discriminator", data_shape, z_dim, width
@@ -183,9 +177,6 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
             self.discriminator_features, self.discriminator_head = (
                 _split_default_discriminator(net)
             )
-        networks.check_network(
-            self.generator, "generator", (z_dim,), data_shape
-        )
         try:
             networks.check_network(
                 self.encoder, "encoder", data_shape, (2 * z_dim,)
@@ -271,54 +262,6 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     def default_loss_weights(self):
         return {"kl": 1.0, "gamma": 1e-2}
-
-    def compile(
-        self,
-        encoder_optimizer=None,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        loss_weights=None,
-        run_eagerly=False,
-        steps_per_execution=1,
-        jit_compile="auto",
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            encoder_optimizer: Optimizer of `E`. The three default to
-                `RMSprop(3e-4)`, the paper's.
-            generator_optimizer: Optimizer of `G`.
-            discriminator_optimizer: Optimizer of `Dis`.
-            loss_weights: Dict overriding `kl` (1: the evidence lower
-                bound) and/or `gamma` (see the class docstring).
-            run_eagerly: Run the step eagerly.
-            steps_per_execution: Steps per compiled call.
-            jit_compile: `"auto"`, True or False.
-            **kwargs: Refused with a `TypeError` that lists the accepted
-                arguments (the model defines its own losses, and each
-                phase has its own optimizer).
-        """
-        if kwargs:
-            raise TypeError(
-                f"VAEGAN.compile() got unknown arguments {sorted(kwargs)}. "
-                "VAEGAN defines its own losses; it takes "
-                "encoder_optimizer, generator_optimizer, "
-                "discriminator_optimizer, loss_weights, run_eagerly, "
-                "steps_per_execution and jit_compile."
-            )
-        self._compile_phases(
-            {
-                "encoder_optimizer": encoder_optimizer,
-                "generator_optimizer": generator_optimizer,
-                "discriminator_optimizer": discriminator_optimizer,
-            },
-            loss_weights,
-            {},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
 
     # ---------------------------------------------------------- user methods
     def codes_from_encoder_output(self, outputs):

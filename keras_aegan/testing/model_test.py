@@ -8,8 +8,8 @@ import keras
 import numpy as np
 
 import keras_aegan
+from keras_aegan.trainers.nonfinite import SKIPS_KEY
 
-SKIPS_KEY = "nonfinite_skips"
 #: The extra noise of the non-finite probe (see `_probe_class`).
 PROBE = "nonfinite_probe"
 

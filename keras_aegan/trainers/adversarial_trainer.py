@@ -114,6 +114,11 @@ class AdversarialTrainer(
 
     #: Names of the networks (model attributes) a subclass defines.
     network_names = ()
+    #: A subclass's own hyperparameters (constructor arguments besides
+    #: networks and widths): name -> `check(name, value)`, which returns
+    #: the value to store or raises. Set by `set_hyperparameters()` and
+    #: saved by `get_config()`.
+    hyperparameters = {}
 
     def __init__(
         self,
@@ -216,6 +221,38 @@ class AdversarialTrainer(
         return {phase.name: (self.latent_dim,) for phase in self.phases}
 
     # ------------------------------------------------- helpers for models
+    def set_hyperparameters(self, **values):
+        """Checks and sets hyperparameters declared in `hyperparameters`.
+
+        A model's constructor calls it with its own arguments; later
+        calls take effect from the next train step (the step is traced
+        again).
+
+        Args:
+            **values: Hyperparameter names mapped to values.
+
+        Example:
+
+        ```python
+        model = keras_aegan.BEGAN(gamma=0.5)
+        model.set_hyperparameters(gamma=0.7)
+        ```
+        """
+        unknown = sorted(set(values) - set(self.hyperparameters))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} has no hyperparameters {unknown}. "
+                f"Its hyperparameters are {sorted(self.hyperparameters)}."
+            )
+        checked = {
+            name: self.hyperparameters[name](name, value)
+            for name, value in values.items()
+        }
+        for name, value in checked.items():
+            setattr(self, name, value)
+        self.train_function = None
+        self.test_function = None
+
     def init_networks(self, width=None, **given):
         """Checks and sets the networks given to a model's constructor.
 
@@ -322,7 +359,7 @@ class AdversarialTrainer(
 
     @property
     def data_kind(self):
-        """`"image"` or `"vector"` once the data shape is known."""
+        """`"image"`, `"sequence"` or `"vector"` once the data is known."""
         if self.data_scaler is None:
             return None
         return self.data_scaler.kind
@@ -443,6 +480,9 @@ class AdversarialTrainer(
                 "ema_warmup": self.ema_warmup,
                 "data_shape": self.data_shape,
             }
+        )
+        config.update(
+            {name: getattr(self, name) for name in self.hyperparameters}
         )
         if self.data_scaler is not None:
             config["data_scaler"] = keras.saving.serialize_keras_object(

@@ -1,10 +1,47 @@
 """Compiling a phase-based model: one optimizer per phase, loss weights."""
 
+import numbers
+import warnings
+
 import keras
 
 from keras_aegan.backend import build_scope
 from keras_aegan.trainers.nonfinite import SKIPS_KEY
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
+
+#: The `compile()` arguments besides the phase optimizers.
+COMPILE_ARGUMENTS = (
+    "loss_weights",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+)
+
+
+def unknown_compile_arguments(model, unknown, optimizer_names):
+    """The `TypeError` of a `compile()` given arguments it does not take.
+
+    Args:
+        model: The model being compiled.
+        unknown: Names of the arguments it does not take.
+        optimizer_names: Names of its phase optimizers.
+
+    Returns:
+        A `TypeError` naming the unknown and the accepted arguments.
+
+    Example:
+
+    ```python
+    raise unknown_compile_arguments(model, ["loss"], ["generator_optimizer"])
+    ```
+    """
+    name = type(model).__name__
+    accepted = ", ".join(list(optimizer_names) + list(COMPILE_ARGUMENTS))
+    return TypeError(
+        f"{name}.compile() got unknown arguments {sorted(unknown)}. {name} "
+        "defines its own losses and has one optimizer per phase; it takes "
+        f"{accepted}."
+    )
 
 
 class PhaseCompile:
@@ -16,9 +53,17 @@ class PhaseCompile:
     compile again after loading.
     """
 
+    #: Model hyperparameters that `compile()` took before they became
+    #: constructor arguments (names in `hyperparameters`). `compile()`
+    #: still takes them, with a `DeprecationWarning`, until the next
+    #: release; `compile_from_config` applies them silently from files
+    #: saved before the move.
+    deprecated_compile_arguments = ()
+
     # ----------------------------------------------------------- compiling
     def compile(
         self,
+        *,
         loss_weights=None,
         run_eagerly=False,
         steps_per_execution=1,
@@ -27,29 +72,58 @@ class PhaseCompile:
     ):
         """Configures training: one optimizer per phase, and loss weights.
 
+        Model hyperparameters are constructor arguments; only the
+        optimizers and how the step runs are set here.
+
         Args:
             loss_weights: Dict mapping loss weight names (see
-                `default_loss_weights()`) to floats. Missing entries keep
-                their defaults.
+                `default_loss_weights()`) to non-negative floats.
+                Missing entries keep their defaults.
             run_eagerly: Run the step eagerly (for debugging).
             steps_per_execution: Steps per compiled call (TF and JAX).
             jit_compile: `"auto"` (Keras's default per backend), True or
                 False.
             **optimizers: One optimizer per phase, by name (see
                 `default_optimizers()`): instances, names or config dicts.
-                Missing ones get the defaults.
+                Missing ones (or `None`) get the defaults. Any other
+                argument raises a `TypeError`.
         """
-        self._compile_phases(
-            optimizers,
-            loss_weights,
-            {},
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
+        with build_scope(self):
+            defaults = self.default_optimizers()
+            moved = {
+                name: optimizers.pop(name)
+                for name in self.deprecated_compile_arguments
+                if name in optimizers
+            }
+            unknown = set(optimizers) - set(defaults)
+            if unknown:
+                raise unknown_compile_arguments(self, unknown, defaults)
+            for name in moved:
+                warnings.warn(
+                    f"`{type(self).__name__}.compile({name}=...)` is "
+                    f"deprecated and will be removed in the next release: "
+                    f"pass `{name}` to the constructor, "
+                    f"`{type(self).__name__}({name}=...)`.",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+            if moved:
+                self.set_hyperparameters(**moved)
+            self._compile_phases_in_scope(
+                optimizers,
+                loss_weights,
+                {},
+                defaults,
+                run_eagerly=run_eagerly,
+                steps_per_execution=steps_per_execution,
+                jit_compile=jit_compile,
+            )
 
     def _compile_phases(self, optimizers, loss_weights, options, **kwargs):
-        """Shared body of the models' `compile()` methods.
+        """Compiles with options a model's own `compile()` validated.
+
+        For a model that keeps its own `compile()` (AEGAN's labels);
+        others use the generic `compile()`.
 
         Args:
             optimizers: Dict of phase optimizer name to optimizer (or
@@ -64,20 +138,20 @@ class PhaseCompile:
         # strategy (TensorFlow), also when `fit()` compiles implicitly.
         with build_scope(self):
             self._compile_phases_in_scope(
-                optimizers, loss_weights, options, **kwargs
+                optimizers,
+                loss_weights,
+                options,
+                self.default_optimizers(),
+                **kwargs,
             )
 
     def _compile_phases_in_scope(
-        self, optimizers, loss_weights, options, **kwargs
+        self, optimizers, loss_weights, options, defaults, **kwargs
     ):
-        defaults = self.default_optimizers()
-        optimizers = {k: v for k, v in optimizers.items() if v is not None}
-        unknown = sorted(set(optimizers) - set(defaults))
+        unknown = set(optimizers) - set(defaults)
         if unknown:
-            raise ValueError(
-                f"Unknown optimizer names {unknown}. {type(self).__name__} "
-                f"has one optimizer per phase: {sorted(defaults)}."
-            )
+            raise unknown_compile_arguments(self, unknown, defaults)
+        optimizers = {k: v for k, v in optimizers.items() if v is not None}
         resolved = {}
         for name, default in defaults.items():
             opt = keras.optimizers.get(optimizers.get(name, default))
@@ -100,6 +174,11 @@ class PhaseCompile:
             }
         weights = dict(self.default_loss_weights())
         for key, value in dict(loss_weights or {}).items():
+            if isinstance(value, numbers.Real) and value < 0:
+                raise ValueError(
+                    "Loss weights must be non-negative. Received: "
+                    f"{key}={value!r}"
+                )
             if key not in weights:
                 raise ValueError(
                     f"Unknown loss weight {key!r}. The weights of "
@@ -145,7 +224,16 @@ class PhaseCompile:
             k: keras.optimizers.deserialize(dict(v))
             for k, v in config.pop("optimizers").items()
         }
-        options = config.pop("options", {})
+        options = dict(config.pop("options", {}))
+        # Files saved before a hyperparameter moved to the constructor
+        # carry it here: apply it as their model was trained, silently.
+        moved = {
+            name: options.pop(name)
+            for name in self.deprecated_compile_arguments
+            if name in options
+        }
+        if moved:
+            self.set_hyperparameters(**moved)
         self.compile(**optimizers, **options, **config)
 
     def _log_keys(self):

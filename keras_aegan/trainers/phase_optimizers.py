@@ -29,7 +29,7 @@ class PhaseOptimizers(keras.optimizers.Optimizer):
             "discriminator_optimizer": keras.optimizers.Adam(),
         }
     )
-    holder.optimizers  # [Adam, Adam], in phase order
+    holder.optimizers  # [Adam, Adam], in the order given
     ```
     """
 
@@ -39,7 +39,11 @@ class PhaseOptimizers(keras.optimizers.Optimizer):
 
     @property
     def optimizers(self):
-        """The phase optimizers, in phase order."""
+        """The phase optimizers, in the order of the dict given.
+
+        `compile()` gives them in the order of the model's
+        `default_optimizers()`, which need not be the phase order.
+        """
         return list(self._named.values())
 
     @property
@@ -53,8 +57,13 @@ class PhaseOptimizers(keras.optimizers.Optimizer):
 
     @property
     def iterations(self):
-        # All phase optimizers advance once per train step; the first one's
-        # counter is the step counter callbacks expect.
+        """The first optimizer's `iterations`: the updates it applied.
+
+        Callbacks read it as the step counter. It counts train steps
+        only while that optimizer's phase updates on every step: it
+        stays put on steps where that update was skipped
+        (`on_nonfinite`) or its phase disabled (`active_phases`).
+        """
         return self.optimizers[0].iterations
 
     @property

@@ -80,6 +80,15 @@ class StepHelpers:
         logs[phase.total_name] = total
         return total, logs
 
+    def _log_skips(self, logs, skips):
+        """Logs a step's number of skipped phase updates, when it skips.
+
+        Under `SKIPS_KEY`, and only with `on_nonfinite` `"skip"` or
+        `"rollback"` (`skips_nonfinite`).
+        """
+        if self.skips_nonfinite:
+            logs[SKIPS_KEY] = skips
+
     def _run_phases(self):
         return [p for p in self.phases if p.name not in self._disabled_phases]
 

@@ -78,3 +78,37 @@ def check_positive(name, value):
             f"`{name}` must be a finite number > 0. Received: {name}={value!r}"
         )
     return float(value)
+
+
+def check_in_range(name, value, low, high, low_open=False):
+    """Returns `value` as a `float`, or raises if it is not in the range.
+
+    Args:
+        name: Argument name, for the message.
+        value: The value received.
+        low: Lower bound.
+        high: Upper bound, included (`math.inf` for none).
+        low_open: Exclude `low` (the range is `(low, high]`, else
+            `[low, high]`).
+
+    Returns:
+        `float(value)`.
+
+    Example:
+
+    ```python
+    check_in_range("gamma", 0.5, 0.0, 1.0, low_open=True)  # 0.5
+    ```
+    """
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if ok:
+        value = float(value)
+        above = value > low if low_open else value >= low
+        ok = math.isfinite(value) and above and value <= high
+    if not ok:
+        interval = f"{'(' if low_open else '['}{low}, {high}]"
+        raise ValueError(
+            f"`{name}` must be a number in {interval}. "
+            f"Received: {name}={value!r}"
+        )
+    return value

@@ -126,8 +126,7 @@ class PhaseStep:
         if self.has_ema:
             _, changed = self._scoped(values, self._update_ema)
             values.update(changed)
-        if self.skips_nonfinite:
-            logs["nonfinite_skips"] = skips
+        self._log_skips(logs, skips)
         results, metric_values = self._update_metrics(
             dict(zip(map(id, self.metrics_variables), metric_values)),
             logs,

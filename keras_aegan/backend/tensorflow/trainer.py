@@ -46,8 +46,7 @@ class PhaseStep:
                 skips += 1.0 - tf.cast(finite, "float32")
             logs.update(phase_logs)
         self._update_ema()
-        if self.skips_nonfinite:
-            logs["nonfinite_skips"] = skips
+        self._log_skips(logs, skips)
         return self._update_trackers(logs, batch_size)
 
     def test_step(self, data):

@@ -44,8 +44,7 @@ class PhaseStep:
             skips += skipped
         with torch.no_grad():
             self._update_ema()
-        if self.skips_nonfinite:
-            logs["nonfinite_skips"] = torch.tensor(skips)
+        self._log_skips(logs, torch.tensor(skips))
         with torch.no_grad():
             return self._update_trackers(logs, batch_size)
 
