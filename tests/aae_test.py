@@ -43,10 +43,10 @@ def test_fit_on_digits(trained_digits):
     model, x, history = trained_digits
     assert set(history.history) == TERMS
     assert_all_finite(history)
-    assert model.latent_dim == 32
+    assert model.latent_dim == 4  # networks.default_latent_dim, 16x16
     assert model.generate(5, seed=0).shape == (5, 16, 16, 1)
     codes = model.encode(x[:3])
-    assert codes.shape == (3, 32) and np.all(np.isfinite(codes))
+    assert codes.shape == (3, 4) and np.all(np.isfinite(codes))
     recons = model.reconstruct(x[:3])
     assert recons.shape == (3, 16, 16, 1)
     assert recons.min() >= 0.0 and recons.max() <= 1.0

@@ -52,7 +52,7 @@ def test_fit_on_digits(digits_model):
     assert set(history.history) == GENERATOR_TERMS | DISCRIMINATOR_TERMS
     assert int(model.generator_optimizer.iterations) == 24
     assert model.generate(3, seed=1).shape == (3, 16, 16, 1)
-    assert model.encode(x[:5]).shape == (5, 32)
+    assert model.encode(x[:5]).shape == (5, 4)
     recons = model.reconstruct(x[:5])
     assert model.interpolate(x[0], x[1], steps=3).shape == (3, 16, 16, 1)
     assert recons.shape == x[:5].shape and recons.dtype == x.dtype

@@ -31,7 +31,7 @@ def test_defaults_and_penalised_critic():
         assert float(opt.learning_rate) == pytest.approx(2e-4)
         assert float(opt.beta_1) == pytest.approx(0.5)
     assert model.adversarial_loss == "non_saturating"
-    assert model.latent_dim == 32 and model.loss_weights == {}
+    assert model.latent_dim == 4 and model.loss_weights == {}
     kinds = {type(layer).__name__ for layer in model.discriminator.layers}
     assert "BatchNormalization" not in kinds  # penalties are per sample
     with pytest.raises(TypeError, match="`discriminator` must be a Keras"):

@@ -158,7 +158,9 @@ def test_unsupported_sequence_shapes_are_refused(shape):
 
 def test_default_latent_dim_of_sequences():
     assert networks.default_latent_dim((64, 1)) == 16
-    assert networks.default_latent_dim((16, 16, 1)) == 32
+    assert networks.default_latent_dim((16, 16, 1)) == 4
+    assert networks.default_latent_dim((8, 16, 3)) == 4
+    assert networks.default_latent_dim((32, 32, 3)) == 32
     assert networks.default_latent_dim((3,)) == 3
 
 

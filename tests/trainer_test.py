@@ -200,13 +200,11 @@ def test_explicit_noise_is_used(ring):
 
 
 def test_compile_with_custom_optimizers_and_weights(ring):
-    model = small_aegan()
+    model = small_aegan(real_label=1.0, fake_label=0.0)
     opt = keras.optimizers.SGD(1e-2)
     model.compile(
         generator_optimizer=opt,
         loss_weights={"reconstruction_x": 2.0},
-        real_label=1.0,
-        fake_label=0.0,
     )
     history = model.fit(ring[:128], epochs=1, batch_size=64, verbose=0)
     assert model.generator_optimizer is opt
@@ -216,6 +214,21 @@ def test_compile_with_custom_optimizers_and_weights(ring):
     assert_all_finite(history)
 
 
+def test_compile_labels_are_deprecated():
+    model = small_aegan()
+    with pytest.warns(DeprecationWarning) as record:
+        model.compile(real_label=0.9, fake_label=0.1)
+    messages = [str(w.message) for w in record]
+    for name in ("real_label", "fake_label"):
+        assert any(f"AEGAN({name}=...)" in m for m in messages), messages
+    assert (model.real_label, model.fake_label) == (0.9, 0.1)
+    config = model.get_config()
+    assert (config["real_label"], config["fake_label"]) == (0.9, 0.1)
+    model.compile()  # keeps them (compile() no longer resets the labels)
+    assert (model.real_label, model.fake_label) == (0.9, 0.1)
+    assert model.get_compile_config()["options"] == {}
+
+
 def test_uncompiled_model_compiles_with_defaults(ring):
     model = small_aegan()
     assert not model.compiled
@@ -223,6 +236,6 @@ def test_uncompiled_model_compiles_with_defaults(ring):
     assert model.compiled
     g, d = model.generator_optimizer, model.discriminator_optimizer
     assert isinstance(g, keras.optimizers.Adam)
-    assert float(g.learning_rate) == pytest.approx(2e-4)
-    assert float(d.learning_rate) == pytest.approx(1e-4)
+    assert float(g.learning_rate) == pytest.approx(4e-4)
+    assert float(d.learning_rate) == pytest.approx(2e-4)
     assert float(g.beta_1) == pytest.approx(0.5)

@@ -65,13 +65,13 @@ def test_fit_on_digits(trained_digits):
     model, x, history = trained_digits
     assert set(history.history) == TERMS
     assert_all_finite(history)
-    assert model.latent_dim == 32
+    assert model.latent_dim == 4  # networks.default_latent_dim, 16x16
     assert model.generate(5, seed=0).shape == (5, 16, 16, 1)
     codes = model.encode(x[:3])
-    assert codes.shape == (3, 32) and np.all(np.isfinite(codes))
+    assert codes.shape == (3, 4) and np.all(np.isfinite(codes))
     # encode() returns the posterior means: the encoder's first half.
     moments = model.encoder.predict(model._to_network_units(x[:3]), verbose=0)
-    np.testing.assert_array_equal(codes, moments[:, :32])
+    np.testing.assert_array_equal(codes, moments[:, : model.latent_dim])
     assert model.reconstruct(x[:3]).shape == (3, 16, 16, 1)
     assert model.interpolate(x[0], x[1], steps=4).shape == (4, 16, 16, 1)
 

@@ -264,11 +264,19 @@ def train_model(cls, x, args):
     }
 
 
-def generator_variants(model):
-    """`["raw"]`, plus `"ema"` when the model keeps moving averages."""
+def generator_variants(model, refine=False):
+    """`["raw"]`, plus `"ema"` when the model keeps moving averages.
+
+    With `refine`, also each of them refined by discriminator rejection
+    sampling (`"raw+drs"`, `"ema+drs"`) when the model has a
+    discriminator that scores a sample alone (`refine_network`).
+    """
+    names = ["raw"]
     if getattr(model, "ema_decay", None) is not None:
-        return ["raw", "ema"]
-    return ["raw"]
+        names.append("ema")
+    if refine and getattr(model, "refine_network", None) is not None:
+        names += [f"{name}+drs" for name in names]
+    return names
 
 
 def base_record(args, benchmark):

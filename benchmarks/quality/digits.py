@@ -94,6 +94,7 @@ def run_one(args):
     from keras_aegan.metrics import DigitsFeatureExtractor
     from keras_aegan.metrics import digit_class_scores
     from keras_aegan.metrics import evaluate_model
+    from keras_aegan.metrics import frechet_distance
     from keras_aegan.metrics import metric_scalars
     from keras_aegan.metrics.evaluation import json_ready
 
@@ -109,17 +110,36 @@ def run_one(args):
     record.update(info, model_class=cls.__name__)
     evaluations, tiles = [], {}
     start = time.perf_counter()
-    for generator in _common.generator_variants(model):
-        ema = generator == "ema"
-        results = evaluate_model(
-            model,
-            "digits",
-            metrics=FEATURE_METRICS,
+    for generator in _common.generator_variants(model, refine=True):
+        ema = generator.startswith("ema")
+        if generator.endswith("+drs"):
+            # Discriminator rejection sampling: digits-FID of as many
+            # refined samples as test images, and the class scores.
+            refined = model.generate(
+                len(x_test), seed=args.seed, ema=ema, refine="rejection"
+            )
+            results = {
+                "fid": frechet_distance(
+                    extractor(x_test),
+                    extractor(refined),
+                    protocol={"generator": generator, "seed": args.seed},
+                )
+            }
+        else:
+            results = evaluate_model(
+                model,
+                "digits",
+                metrics=FEATURE_METRICS,
+                seed=args.seed,
+                ema=ema,
+                extractor=extractor,
+            )
+        samples = model.generate(
+            args.class_samples,
             seed=args.seed,
             ema=ema,
-            extractor=extractor,
+            refine="rejection" if generator.endswith("+drs") else None,
         )
-        samples = model.generate(args.class_samples, seed=args.seed, ema=ema)
         classes = digit_class_scores(
             samples,
             extractor,

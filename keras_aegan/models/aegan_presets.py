@@ -14,7 +14,12 @@ AEGAN_PRESETS = {
             "smoothing 0.95/0.05, Adam(2e-4, beta_1=0.5) for both "
             "phases with gradients clipped to norm 1."
         ),
-        "model": {"latent_dim": 16, "width": 64},
+        "model": {
+            "latent_dim": 16,
+            "width": 64,
+            "real_label": 0.95,
+            "fake_label": 0.05,
+        },
         "compile": lambda: {
             "generator_optimizer": keras.optimizers.Adam(
                 2e-4, beta_1=0.5, clipnorm=1.0
@@ -28,8 +33,6 @@ AEGAN_PRESETS = {
                 "adversarial_x": 1.0,
                 "adversarial_z": 1.0,
             },
-            "real_label": 0.95,
-            "fake_label": 0.05,
         },
         "image_size": 64,
     },
@@ -38,7 +41,7 @@ AEGAN_PRESETS = {
             "The library default (what AEGAN() builds): networks sized "
             "from the data (32-channel conv nets for images, 128-unit "
             "MLPs for vectors), the paper's loss weights and label "
-            "smoothing, Adam(2e-4) for G/E and Adam(1e-4) for the "
+            "smoothing, Adam(4e-4) for G/E and Adam(2e-4) for the "
             "discriminators, no clipping. Trains on a laptop CPU."
         ),
         "model": {},
