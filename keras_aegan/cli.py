@@ -7,6 +7,7 @@ import os
 import sys
 
 from keras_aegan.cli_common import DATASETS
+from keras_aegan.cli_common import load_model_file
 from keras_aegan.cli_evaluate import evaluate
 
 # Arguments that define a run's model and data; a run directory resumes
@@ -229,23 +230,6 @@ def _check_run_config(run_dir, args):
     return os.path.isdir(os.path.join(run_dir, "backup"))
 
 
-def load_model_file(path):
-    """Loads a keras_aegan model (safe mode), or exits with a clear reason.
-
-    Args:
-        path: Path of a `.keras` file.
-
-    Returns:
-        The loaded `AdversarialTrainer` subclass instance.
-    """
-    from keras_aegan.saving import load_model
-
-    try:
-        return load_model(path, safe_mode=True)
-    except (OSError, ValueError) as e:
-        raise SystemExit(str(e)) from None
-
-
 def sample(args):
     """Loads a saved model and writes a grid of generated samples."""
     import keras_aegan  # noqa: F401  (registers the classes for loading)
@@ -308,7 +292,7 @@ def build_parser():
 
     p = commands.add_parser("train", help="train an AEGAN")
     p.add_argument("--data", choices=DATASETS, default="digits")
-    p.add_argument("--epochs", type=_positive, default=30)
+    p.add_argument("--epochs", type=_positive, default=60)
     p.add_argument("--batch-size", type=_positive, default=64)
     p.add_argument("--latent-dim", type=_positive, default=None)
     p.add_argument("--width", type=_positive, default=None)

@@ -88,6 +88,8 @@ def test_methods_before_fit_explain_what_to_do():
         ({"width": 0}, r"width=0"),
         ({"seed": -1}, r"seed=-1"),
         ({"generator": "dense"}, r"generator='dense'"),
+        ({"real_label": 1.5}, r"real_label=1.5"),
+        ({"fake_label": -0.1}, r"fake_label=-0.1"),
     ],
 )
 def test_bad_constructor_arguments(kwargs, message):
@@ -101,8 +103,11 @@ def test_bad_compile_arguments():
         model.compile(critic_optimizer="adam")
     with pytest.raises(ValueError, match=r"Unknown loss weight 'gp'"):
         model.compile(loss_weights={"gp": 1.0})
-    with pytest.raises(ValueError, match=r"real_label=1.5"):
-        model.compile(real_label=1.5)
+    with (
+        pytest.warns(DeprecationWarning, match=r"AEGAN\(real_label=\.\.\.\)"),
+        pytest.raises(ValueError, match=r"real_label=1.5"),
+    ):
+        model.compile(real_label=1.5)  # deprecated, still checked
     with pytest.raises(ValueError, match=r"Could not interpret optimizer"):
         model.compile(generator_optimizer="no-such-optimizer")
     opt = keras.optimizers.Adam()

@@ -22,11 +22,10 @@ def _fixed_noise(n, latent_dim, seed):
 def saved_digits_model(digits, tmp_path_factory):
     (x, _), _ = digits
     x = (x[:96] * 255).round().astype("uint8")  # uint8 images
-    model = small_aegan(width=4)
+    model = small_aegan(width=4, real_label=0.9)
     model.compile(
         generator_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.4),
         loss_weights={"reconstruction_z": 2.0},
-        real_label=0.9,
     )
     model.fit(x, epochs=1, batch_size=32, verbose=0)
     path = tmp_path_factory.mktemp("saved") / "aegan.keras"

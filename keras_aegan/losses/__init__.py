@@ -2,7 +2,6 @@
 
 from keras_aegan.losses.adversarial import discriminator_terms
 from keras_aegan.losses.adversarial import generator_term
-from keras_aegan.losses.adversarial import sigmoid_cross_entropy
 from keras_aegan.losses.divergence import gaussian_kl
 from keras_aegan.losses.penalties import gradient_penalty
 from keras_aegan.losses.penalties import interpolate
@@ -18,6 +17,7 @@ from keras_aegan.losses.zoo import LeastSquares
 from keras_aegan.losses.zoo import NonSaturating
 from keras_aegan.losses.zoo import Wasserstein
 from keras_aegan.losses.zoo import get_adversarial_loss
+from keras_aegan.losses.zoo import sigmoid_cross_entropy
 
 __all__ = [
     "ADVERSARIAL_LOSSES",

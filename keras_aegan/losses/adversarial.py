@@ -1,37 +1,22 @@
-"""Adversarial loss terms as pure functions of logits (keras.ops only)."""
+"""The non-saturating GAN terms as functions of logits (keras.ops only).
 
-from keras import ops
+Shorthands for `keras_aegan.losses.NonSaturating`, the zoo's objective,
+for code that uses it alone (see `examples/autoencoder_generator.py`).
+"""
 
+from keras_aegan.losses.zoo import NonSaturating
+from keras_aegan.losses.zoo import sigmoid_cross_entropy
 
-def sigmoid_cross_entropy(logits, target):
-    """Mean binary cross-entropy of logits against a constant target.
+__all__ = ["discriminator_terms", "generator_term", "sigmoid_cross_entropy"]
 
-    Written as `max(l, 0) - l * t + log(1 + exp(-|l|))` so it is stable for
-    large logits and the same formula on every backend.
-
-    Args:
-        logits: Tensor of discriminator logits.
-        target: Python float in [0, 1] (label smoothing allowed).
-
-    Returns:
-        Scalar tensor.
-
-    Example:
-
-    ```python
-    sigmoid_cross_entropy(ops.zeros((4, 1)), 1.0)  # log(2)
-    ```
-    """
-    logits = ops.cast(logits, "float32")
-    return ops.mean(
-        ops.relu(logits)
-        - logits * target
-        + ops.log1p(ops.exp(-ops.abs(logits)))
-    )
+_NON_SATURATING = NonSaturating()
 
 
 def discriminator_terms(real_logits, fake_logits, real_label, fake_label):
     """Non-saturating GAN discriminator terms for one real and fake batch.
+
+    `NonSaturating().discriminator_terms(...)`: the cross-entropy of the
+    logits against the labels.
 
     Args:
         real_logits: Logits on real samples.
@@ -48,14 +33,15 @@ def discriminator_terms(real_logits, fake_logits, real_label, fake_label):
     real, fake = discriminator_terms(d(x), d(g(z)), 1.0, 0.0)
     ```
     """
-    return (
-        sigmoid_cross_entropy(real_logits, real_label),
-        sigmoid_cross_entropy(fake_logits, fake_label),
+    return _NON_SATURATING.discriminator_terms(
+        real_logits, fake_logits, real_label, fake_label
     )
 
 
 def generator_term(fake_logits):
     """Non-saturating generator term: -log D(G(z)) on the logits.
+
+    `NonSaturating().generator_term(fake_logits)`.
 
     Args:
         fake_logits: Discriminator logits on generated samples.
@@ -69,4 +55,4 @@ def generator_term(fake_logits):
     loss = generator_term(d(g(z)))
     ```
     """
-    return sigmoid_cross_entropy(fake_logits, 1.0)
+    return _NON_SATURATING.generator_term(fake_logits)

@@ -2,7 +2,32 @@
 
 from keras import ops
 
-from keras_aegan.losses.adversarial import sigmoid_cross_entropy
+
+def sigmoid_cross_entropy(logits, target):
+    """Mean binary cross-entropy of logits against a constant target.
+
+    Written as `max(l, 0) - l * t + log(1 + exp(-|l|))` so it is stable for
+    large logits and the same formula on every backend.
+
+    Args:
+        logits: Tensor of discriminator logits.
+        target: Python float in [0, 1] (label smoothing allowed).
+
+    Returns:
+        Scalar tensor.
+
+    Example:
+
+    ```python
+    sigmoid_cross_entropy(ops.zeros((4, 1)), 1.0)  # log(2)
+    ```
+    """
+    logits = ops.cast(logits, "float32")
+    return ops.mean(
+        ops.relu(logits)
+        - logits * target
+        + ops.log1p(ops.exp(-ops.abs(logits)))
+    )
 
 
 class AdversarialLoss:
@@ -30,6 +55,10 @@ class AdversarialLoss:
     #: Whether the discriminator outputs an unbounded critic score
     #: (Wasserstein) rather than a logit.
     is_critic = False
+    #: The output value the real and fake targets are symmetric about
+    #: (see `reflect`): 0 for logits (`sigmoid(-l) = 1 - sigmoid(l)`) and
+    #: for critic and margin scores.
+    reflection_centre = 0.0
 
     def discriminator_terms(
         self, real_logits, fake_logits, real_label=1.0, fake_label=0.0
@@ -51,6 +80,21 @@ class AdversarialLoss:
     def generator_term(self, fake_logits):
         """The generator's term on the discriminator's fake outputs."""
         raise NotImplementedError
+
+    def reflect(self, logits):
+        """Outputs mirrored so that "real" scores read as "fake" ones.
+
+        `2 * reflection_centre - logits`, as float32: the generator term
+        of reflected outputs aims them at the fake target (BiGAN's
+        encoder term swaps the labels this way).
+
+        Args:
+            logits: Discriminator outputs.
+
+        Returns:
+            A float32 tensor shaped like `logits`.
+        """
+        return 2.0 * self.reflection_centre - ops.cast(logits, "float32")
 
     def __repr__(self):
         return f"<AdversarialLoss {self.name}>"
@@ -108,6 +152,8 @@ class LeastSquares(AdversarialLoss):
     """
 
     name = "least_squares"
+    #: Its 0-1 targets are symmetric about 1/2.
+    reflection_centre = 0.5
 
     def discriminator_real_term(self, logits, real_label=1.0):
         return 0.5 * ops.mean(

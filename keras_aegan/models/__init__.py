@@ -10,6 +10,7 @@ from keras_aegan.models.began import BEGAN
 from keras_aegan.models.bigan import ALI
 from keras_aegan.models.bigan import BiGAN
 from keras_aegan.models.dcgan import DCGAN
+from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
 from keras_aegan.models.ebgan import EBGAN
 from keras_aegan.models.vaegan import VAEGAN
 
@@ -22,6 +23,7 @@ __all__ = [
     "BEGAN",
     "BiGAN",
     "DCGAN",
+    "DualDiscriminatorGAN",
     "EBGAN",
     "VAEGAN",
 ]

@@ -56,9 +56,9 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
     `discriminator_optimizer` (`Dz`), both `Adam(1e-3, beta_1=0.5)` by
     default, and `loss_weights` overriding `reconstruction` (`w_r`, 1)
     and `adversarial` (`w_a`, 1). The paper trains with SGD and momentum,
-    whose rates do not carry over to Adam; 1e-3 was measured here
-    against DCGAN's 2e-4: digits-FID 1.81 vs 2.29 after 20 epochs on the
-    digits (batch 64, JAX), and more ring modes covered in 2,000 steps.
+    whose rates do not carry over to Adam; 1e-3 trained better than
+    DCGAN's 2e-4 on the digits and the ring (benchmarks/README.md,
+    "Measured once").
 
     Networks left as `None` are built on the first `fit()` from the data
     (see `keras_aegan.networks.default_network`): MLPs of `width` units

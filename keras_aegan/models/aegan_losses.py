@@ -10,8 +10,8 @@ class AEGANLosses:
     """The loss functions of `AEGAN`'s phases (mixed into `AEGAN`).
 
     Uses the model's four networks, `self.adversarial` (the selected
-    objective), `self.penalty_terms` (the optional gradient penalty),
-    `self.loss_weights` and the labels `self.real_label` /
+    objective), `self.discriminator_penalties` (the optional gradient
+    penalties), `self.loss_weights` and the labels `self.real_label` /
     `self.fake_label`. See `AEGAN` for the formulas.
     """
 
@@ -63,13 +63,8 @@ class AEGANLosses:
             "dz_reconstructed": dz_reconstructed,
         }
         # The penalties see the generated half of the fakes (G(z), E(x)).
-        extra, penalty_terms = self.penalty_terms(
-            {
-                "dx_penalty": (dx, x, x_generated),
-                "dz_penalty": (dz, z, z_encoded),
-            },
-            noise,
-            training,
+        extra, penalty_terms = self.discriminator_penalties(
+            x, z, x_generated, z_encoded, noise, training
         )
         terms.update(penalty_terms)
         return total + extra, terms

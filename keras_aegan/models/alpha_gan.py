@@ -4,14 +4,12 @@ import keras
 from keras import ops
 
 from keras_aegan.losses import mean_absolute_error
+from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.encoder_methods import EncoderMethods
-from keras_aegan.trainers.loss_options import LossOptions
-from keras_aegan.trainers.phase import Phase
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
+class AlphaGAN(DualDiscriminatorGAN):
     """alpha-GAN: variational auto-encoding GAN with two discriminators.
 
     Four networks: an encoder `E: x -> z`, a generator `G: z -> x`, an
@@ -111,13 +109,19 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
           https://arxiv.org/abs/1706.04987)
     """
 
-    network_names = (
-        "generator",
-        "encoder",
-        "image_discriminator",
-        "latent_discriminator",
+    discriminator_terms = (
+        "dx_real",
+        "dx_generated",
+        "dx_reconstructed",
+        "dz_prior",
+        "dz_encoded",
     )
-    ema_network_names = ("generator", "encoder")
+    generator_terms = (
+        "reconstruction",
+        "gx_generated",
+        "gx_reconstructed",
+        "gz_encoded",
+    )
 
     def __init__(
         self,
@@ -135,9 +139,19 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         penalty_interval=1,
         **kwargs,
     ):
-        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        self._init_loss_options(
-            adversarial_loss, penalty, penalty_weight, penalty_interval
+        super().__init__(
+            latent_dim=latent_dim,
+            generator=generator,
+            encoder=encoder,
+            image_discriminator=image_discriminator,
+            latent_discriminator=latent_discriminator,
+            width=width,
+            seed=seed,
+            adversarial_loss=adversarial_loss,
+            penalty=penalty,
+            penalty_weight=penalty_weight,
+            penalty_interval=penalty_interval,
+            **kwargs,
         )
         non_saturating = self.adversarial_loss == "non_saturating"
         if density_ratio is None:
@@ -153,66 +167,13 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
                 f"Received: adversarial_loss={self.adversarial_loss!r}"
             )
         self.density_ratio = bool(density_ratio)
-        self.init_networks(
-            width,
-            generator=generator,
-            encoder=encoder,
-            image_discriminator=image_discriminator,
-            latent_discriminator=latent_discriminator,
-        )
 
     # ------------------------------------------------------------- networks
-    def build_networks(self, data_shape):
-        self.build_default_networks(
-            data_shape,
-            {
-                "generator": "generator",
-                "encoder": "encoder",
-                "image_discriminator": "data_discriminator",
-                "latent_discriminator": "latent_discriminator",
-            },
-        )
-        self._build_loss_state(
-            (self.image_discriminator, self.latent_discriminator)
-        )
-
     def default_network(self, role, data_shape, name):
         # The plain defaults, BatchNorm kept under a penalty too (not
         # `LossOptions.default_network`): the networks alpha-GAN has
         # always built.
         return AdversarialTrainer.default_network(self, role, data_shape, name)
-
-    # --------------------------------------------------------------- phases
-    def build_phases(self):
-        penalty = () if self.penalty is None else ("dx_penalty", "dz_penalty")
-        return [
-            Phase(
-                "discriminator",
-                networks=("image_discriminator", "latent_discriminator"),
-                optimizer="discriminator_optimizer",
-                loss=self.discriminator_loss,
-                terms=(
-                    "dx_real",
-                    "dx_generated",
-                    "dx_reconstructed",
-                    "dz_prior",
-                    "dz_encoded",
-                )
-                + penalty,
-            ),
-            Phase(
-                "generator",
-                networks=("generator", "encoder"),
-                optimizer="generator_optimizer",
-                loss=self.generator_loss,
-                terms=(
-                    "reconstruction",
-                    "gx_generated",
-                    "gx_reconstructed",
-                    "gz_encoded",
-                ),
-            ),
-        ]
 
     def default_optimizers(self):
         return {
@@ -259,13 +220,8 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
             dz(z, training=training), dz(z_encoded, training=training)
         )
         total = sum(terms.values())
-        extra, penalty_terms = self.penalty_terms(
-            {
-                "dx_penalty": (dx, x, x_generated),
-                "dz_penalty": (dz, z, z_encoded),
-            },
-            noise,
-            training,
+        extra, penalty_terms = self.discriminator_penalties(
+            x, z, x_generated, z_encoded, noise, training
         )
         terms.update(penalty_terms)
         return total + extra, terms
@@ -301,7 +257,5 @@ class AlphaGAN(EncoderMethods, LossOptions, AdversarialTrainer):
 
     def get_config(self):
         config = super().get_config()
-        config["width"] = self.width
         config["density_ratio"] = self.density_ratio
-        config.update(self.loss_options_config())
         return config

@@ -68,20 +68,15 @@ class BEGAN(AutoencoderDiscriminatorGAN):
     Other data: `latent_dim` = the number of features and
     `hidden_dim = max(1, features // 2)`, a bottleneck: an autoencoder
     as wide as the data can learn the identity and reconstruct fakes as
-    well as reals. On the ring, an embedding of 8 kept `k_t` near 0 and
-    covered no mode in 600 steps for 3 of 4 seeds (JAX); 1 covered a
-    mode for all 4.
+    well as reals (on the ring a wider embedding kept `k_t` near 0;
+    benchmarks/README.md, "Measured once").
 
     Mode coverage: BEGAN collapses on the 8-mode ring
-    (`keras_aegan.datasets.make_ring`, std 0.01). With the default
-    networks and `Adam(1e-3, beta_1=0.5)` for both phases, 600 steps of
-    batch 256 covered 1 of 8 modes on every backend (2,500 samples,
-    within 3 std; tests/began_test.py), and 1 to 2 modes after 4,000
-    steps (JAX). The generated samples are rarely reconstructed much
-    better than the real ones there, so `k_t` stays small (below 0.05
-    in these runs) and the discriminator hardly pushes collapsed
-    samples apart. Prefer
-    EBGAN or AEGAN where mode coverage matters.
+    (`keras_aegan.datasets.make_ring`, std 0.01; `tests/began_test.py`
+    has the budget and the measured counts). The generated samples are
+    rarely reconstructed much better than the real ones there, so `k_t`
+    stays small and the discriminator hardly pushes collapsed samples
+    apart. Prefer EBGAN or AEGAN where mode coverage matters.
 
     Args:
         latent_dim: Size of the noise. Default: the generator's input size

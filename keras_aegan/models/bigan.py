@@ -10,12 +10,6 @@ from keras_aegan.trainers.encoder_methods import EncoderMethods
 from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 
-# The point each objective's targets are symmetric about, so that
-# `reflect(l) = 2 * centre - l` turns "real" outputs into "fake" ones:
-# 0 for logits (sigmoid(-l) = 1 - sigmoid(l)) and for critic/margin
-# scores, 1/2 for the 0-1 targets of least squares.
-_REFLECTION_CENTRES = {"least_squares": 0.5}
-
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
 class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
@@ -38,8 +32,9 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
       `adversarial_loss` (non-saturating by default: `G`'s term is
       `-log sigmoid(D(G(z), z))` and `E`'s `-log(1 - sigmoid(D(x,
       E(x))))`); `reflect(l) = -l` for logits and critic scores and
-      `1 - l` for least squares (targets 1 and 0), so `E`'s term aims
-      `D` at the fake target. The two terms depend on disjoint
+      `1 - l` for least squares (targets 1 and 0;
+      `AdversarialLoss.reflect`), so `E`'s term aims `D` at the fake
+      target. The two terms depend on disjoint
       networks, so one joint update equals separate updates of `G` and
       `E` from the same step.
 
@@ -67,9 +62,8 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     `reconstruct` and `interpolate` (see `EncoderMethods`).
 
     On small toy data the unregularised game tends to cycle instead of
-    settling (on the 8-mode ring: samples still off the circle after
-    1,200 steps); `penalty="r1"` makes it settle within a few hundred
-    steps (see `tests/bigan_test.py`).
+    settling; `penalty="r1"` makes it settle within a few hundred steps
+    (see `tests/bigan_test.py` for the ring runs).
 
     Args:
         latent_dim: Size of the code. Default: the generator's input size
@@ -182,10 +176,6 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         }
 
     # --------------------------------------------------------------- losses
-    def _reflect(self, logits):
-        centre = _REFLECTION_CENTRES.get(self.adversarial_loss, 0.0)
-        return 2.0 * centre - ops.cast(logits, "float32")
-
     def discriminator_loss(self, x, noise, training=True):
         """Loss of the discriminator phase. Returns `(total, terms)`."""
         z = noise["discriminator"]
@@ -215,7 +205,7 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         terms = {
             "g_generated": adv(d([x_generated, z], training=training)),
             "e_encoded": adv(
-                self._reflect(d([x, z_encoded], training=training))
+                self.adversarial.reflect(d([x, z_encoded], training=training))
             ),
         }
         return terms["g_generated"] + terms["e_encoded"], terms

@@ -10,8 +10,8 @@ from keras_aegan.networks import autoencoder
 from keras_aegan.utils.validation import check_positive
 
 #: Embedding size of the default autoencoder for non-image data. Wider
-#: than 2-D toy data on purpose: on the 8-mode ring (600 steps, JAX,
-#: seed 0) embeddings of 1 and 2 covered 2 modes, 8 covered 5 to 7.
+#: than 2-D toy data on purpose: narrower embeddings covered fewer ring
+#: modes (benchmarks/README.md, "Measured once").
 VECTOR_HIDDEN_DIM = 8
 
 
@@ -79,11 +79,11 @@ class EBGAN(AutoencoderDiscriminatorGAN):
     `m = 1.0` asks the discriminator to keep generated vectors at least
     as badly reconstructed as knowing nothing about them, and no more (a
     larger margin keeps the hinge active on samples already far from the
-    data). On the ring, `m = 0.3` and `m = 1.0` covered as many modes on
-    average (6 seeds, JAX, 600 steps). The paper tunes `m` per data set;
-    for images, or networks whose outputs have another scale, set it
-    from `d_real` and `d_generated` early in training, e.g. to a few
-    times `d_real`.
+    data); on the ring a smaller margin did not cover more modes
+    (benchmarks/README.md, "Measured once"). The paper tunes `m` per
+    data set; for images, or networks whose outputs have another scale,
+    set it from `d_real` and `d_generated` early in training, e.g. to a
+    few times `d_real`.
 
     Networks left as `None` are built on the first `fit()` (see
     `AutoencoderDiscriminatorGAN`). EBGAN has no inference encoder, so
@@ -99,11 +99,10 @@ class EBGAN(AutoencoderDiscriminatorGAN):
     the number of features otherwise; `hidden_dim` is 64 for images and
     8 otherwise.
 
-    Mode coverage: on the 8-mode ring (`keras_aegan.datasets.make_ring`,
-    std 0.01) with the default networks and `Adam(1e-3, beta_1=0.5)` for
-    both phases, 600 steps of batch 256 covered at least 4 of 8 modes on
-    every backend (2,500 samples, within 3 std; tests/ebgan_test.py),
-    with few samples within 3 std of a centre (6 to 25 %).
+    Mode coverage: EBGAN covers several modes of the 8-mode ring
+    (`keras_aegan.datasets.make_ring`, std 0.01) in a small budget, with
+    few sharp samples; `tests/ebgan_test.py` has the budget, the
+    threshold and the measured counts.
 
     Args:
         latent_dim: Size of the noise. Default: the generator's input size

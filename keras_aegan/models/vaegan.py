@@ -52,11 +52,11 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     `gamma` weighs content against style; the paper leaves its value
     open (its authors' code used 1e-5 to 1e-2 for 64x64 faces, with
-    `L_llike` summed over ~16k features). Default 1e-2, measured on the
-    digits (1,024 default features): digits-FID 1.14 after 20 epochs,
-    1.85 with gamma = 0.1 (batch 64, JAX, one seed each). Since `L_llike`
-    grows with the number of features, smaller feature layers want a
-    larger gamma (0.1 for 2-D toy data).
+    `L_llike` summed over ~16k features). Default 1e-2: on the digits
+    (1,024 default features) it scored a better digits-FID than 0.1
+    (benchmarks/README.md, "Measured once"). Since `L_llike` grows with
+    the number of features, smaller feature layers want a larger gamma
+    (0.1 for 2-D toy data).
     The eps and `z_p` of a step are the step's noise `"epsilon"` and
     `"prior"` (shared by the three phases, as in the paper's single
     forward pass; feed them with `fit({"x": x, "noise": {...}})`).

@@ -112,45 +112,18 @@ class PhaseCompile:
             self._compile_phases_in_scope(
                 optimizers,
                 loss_weights,
-                {},
                 defaults,
                 run_eagerly=run_eagerly,
                 steps_per_execution=steps_per_execution,
                 jit_compile=jit_compile,
             )
 
-    def _compile_phases(self, optimizers, loss_weights, options, **kwargs):
-        """Compiles with options a model's own `compile()` validated.
-
-        For a model that keeps its own `compile()` (AEGAN's labels);
-        others use the generic `compile()`.
-
-        Args:
-            optimizers: Dict of phase optimizer name to optimizer (or
-                None for the default).
-            loss_weights: Dict of loss weight overrides, or None.
-            options: Dict of model-specific compile options, already
-                validated and applied by the caller; recorded so that
-                `compile_from_config` passes them back.
-            **kwargs: `run_eagerly`, `steps_per_execution`, `jit_compile`.
-        """
-        # Optimizers and loss trackers belong to the model's distribution
-        # strategy (TensorFlow), also when `fit()` compiles implicitly.
-        with build_scope(self):
-            self._compile_phases_in_scope(
-                optimizers,
-                loss_weights,
-                options,
-                self.default_optimizers(),
-                **kwargs,
-            )
-
     def _compile_phases_in_scope(
-        self, optimizers, loss_weights, options, defaults, **kwargs
+        self, optimizers, loss_weights, defaults, **kwargs
     ):
-        unknown = set(optimizers) - set(defaults)
-        if unknown:
-            raise unknown_compile_arguments(self, unknown, defaults)
+        # Inside the model's `build_scope`: optimizers and loss trackers
+        # belong to its distribution strategy (TensorFlow), also when
+        # `fit()` compiles implicitly.
         optimizers = {k: v for k, v in optimizers.items() if v is not None}
         resolved = {}
         for name, default in defaults.items():
@@ -204,7 +177,9 @@ class PhaseCompile:
                 for k, v in resolved.items()
             },
             "loss_weights": dict(weights),
-            "options": dict(options),
+            # Model options, which files saved before they became
+            # constructor arguments hold (see `compile_from_config`).
+            "options": {},
             **kwargs,
         }
         if self._phase_variables is not None:

@@ -7,10 +7,12 @@ each). Protocol of DESIGN.md section 5: 2,500 samples, high quality within
 nearest to it.
 
 The band (measured on PyTorch with three seeds at this budget: 7-8 modes,
-40-50% high quality): at least 6 of 8 modes and at least 20% high-quality
-samples. An untrained or collapsed generator scores ~0% high quality (its
-samples spread over the plane), so the band separates trained from
-untrained runs while leaving room for seed-to-seed spread.
+40-50% high quality; with AEGAN's image defaults instead of the ring
+settings of `keras_aegan.testing.quality`, 1.0% high quality): at least
+6 of 8 modes and at least 20% high-quality samples. An untrained or
+collapsed generator scores ~0% high quality (its samples spread over
+the plane), so the band separates trained from untrained runs while
+leaving room for seed-to-seed spread.
 """
 
 import json

@@ -24,8 +24,8 @@ class PhaseStep:
             # Keras's JAX `fit()` stores the step's state here after every
             # batch (so callbacks can sync it). `Layer.__setattr__` would
             # walk the nested lists of arrays looking for variables to
-            # track, about 140 calls and 0.8 ms a step for the benchmark
-            # MLP (7 % of its step); they hold no variables.
+            # track, a cost on every step (benchmarks/README.md, "Where
+            # the remaining cost lies"); they hold no variables.
             object.__setattr__(self, name, value)
             return
         super().__setattr__(name, value)
