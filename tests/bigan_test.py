@@ -247,6 +247,9 @@ def test_defaults_and_config_round_trip():
 
 # ---------------------------------------------------------------- quality
 RING_STEPS = 600  # 12 epochs of 50 batches of 256
+RING_MIN_MODES = 2
+RING_MAX_CIRCLE = 0.25
+RING_SEEDS = (0, 1, 2)  # best of up to 3 runs: see the docstring
 
 
 @pytest.mark.slow
@@ -257,36 +260,57 @@ def test_ring_mode_coverage():
     Protocol of DESIGN.md section 5 (2,500 samples, a mode is covered
     when a sample within 3 std = 0.03 of a centre is nearest to it), on
     a small budget: 600 steps of batch 256, Adam(1e-3, beta_1=0.5) for
-    both phases, `penalty="r1"` (gamma 10).
+    both phases, `penalty="r1"` (gamma 10). One run: 17-26 s of wall
+    time with PyTorch, 8-11 s with JAX, one thread on a loaded 2-core
+    machine.
 
-    Measured at this budget (JAX seeds 0-5, TensorFlow seeds 0-4,
-    PyTorch seed 0): 3-8 modes, 0.4-2.5 % high-quality samples, median
-    distance of the samples to the unit circle 0.09-0.16 (untrained: 0
-    modes, 0.87-0.97). The samples sit on the ring but are not yet
-    sharp, so few are high quality and the mode count is noisy. The
-    paper's unregularised game cycles at this scale (JAX, seeds 0-4: 0-3
-    modes, circle distance 0.34-0.64 after 600 steps, still 0.16-0.52
-    after 1,200); R1 lets it settle (Mescheder et al., 2018).
+    Measured at this budget (model seed = global seed; AMD EPYC,
+    2026-12-06), modes covered / median distance of the samples to the
+    unit circle:
 
-    Asserted: at least 2 modes and a circle distance under 0.25.
+        PyTorch, seeds 0-7: 4/0.134, 8/0.057, 5/0.145, 6/0.090,
+                            8/0.097, 4/0.067, 5/0.118, 6/0.069
+        JAX, seeds 0-3:     6/0.124, 6/0.050, 5/0.093, 3/0.158
+
+    with 0.6-3.4 % high-quality samples (an earlier measurement, JAX
+    seeds 0-5, TensorFlow 0-4, PyTorch 0: 3-8 modes, circle 0.09-0.16).
+    Untrained: 0 modes, circle 0.87-0.97. The samples sit on the ring but
+    are not yet sharp, so few are high quality and the mode count is
+    noisy. The paper's unregularised game cycles at this scale (JAX,
+    seeds 0-4: 0-3 modes, circle distance 0.34-0.64 after 600 steps,
+    still 0.16-0.52 after 1,200); R1 lets it settle (Mescheder et al.,
+    2018).
+
+    Asserted: a run with at least 2 modes and a circle distance under
+    0.25 (one mode below and 0.09 above the worst of the 12 runs), the
+    best of up to 3 seeds, stopping at the first run that passes (one
+    run in the common case). None of the 12 runs missed; the
+    rule-of-succession estimate of one run missing, p = 1 / (12 + 2) =
+    0.071, makes all 3 miss with probability 0.071^3 = 3.6e-4 < 1e-3
+    when seeds act as independent draws. A collapsed generator (1 mode)
+    or one off the ring fails every run.
     """
     x = make_ring(256 * 50, seed=0)
-    model = BiGAN(seed=0, penalty="r1")
-    model.compile(
-        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-    )
-    cpu = time.process_time()
-    model.fit(x, epochs=RING_STEPS // 50, batch_size=256, verbose=0)
-    cpu = time.process_time() - cpu
-    assert int(model.generator_optimizer.iterations) == RING_STEPS
-    samples = model.generate(2500, seed=1000)
-    result = mode_coverage(samples, ring_centers(), std=0.01)
-    circle = np.median(np.abs(np.linalg.norm(samples, axis=1) - 1.0))
-    print(
-        f"\nBiGAN ring: {result['modes']}/8 modes, "
-        f"{result['high_quality']:.1%} high quality, circle {circle:.3f}, "
-        f"fit {cpu:.1f} s CPU"
-    )
-    assert result["modes"] >= 2
-    assert circle < 0.25
+    for seed in RING_SEEDS:
+        keras.utils.set_random_seed(seed)
+        model = BiGAN(seed=seed, penalty="r1")
+        model.compile(
+            generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+            discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        )
+        cpu = time.process_time()
+        model.fit(x, epochs=RING_STEPS // 50, batch_size=256, verbose=0)
+        cpu = time.process_time() - cpu
+        assert int(model.generator_optimizer.iterations) == RING_STEPS
+        samples = model.generate(2500, seed=1000)
+        result = mode_coverage(samples, ring_centers(), std=0.01)
+        circle = np.median(np.abs(np.linalg.norm(samples, axis=1) - 1.0))
+        print(
+            f"\nBiGAN ring, seed {seed}: {result['modes']}/8 modes, "
+            f"{result['high_quality']:.1%} high quality, circle "
+            f"{circle:.3f}, fit {cpu:.1f} s CPU"
+        )
+        if result["modes"] >= RING_MIN_MODES and circle < RING_MAX_CIRCLE:
+            break
+    assert result["modes"] >= RING_MIN_MODES
+    assert circle < RING_MAX_CIRCLE

@@ -9,12 +9,12 @@ the 1,000 class triples, the Stacked-MNIST protocol of VEEGAN and PacGAN.
 
 import math
 
-import keras
 import numpy as np
 
 from keras_aegan.metrics import _checks
 from keras_aegan.metrics.digits_features import IMAGE_SHAPE
 from keras_aegan.metrics.digits_features import NUM_CLASSES
+from keras_aegan.metrics.digits_features import backend_to_numpy
 from keras_aegan.metrics.result import make_result
 
 # A sample is "recognisable" when the CNN gives its label at least this
@@ -291,8 +291,7 @@ def _probabilities(extractor, images, batch_size, num_classes):
 def _stacked_channels(images):
     """Stacked images `(n, 16, 16, 3)` as `(3 n, 16, 16, 1)` digits, each
     sample's three channels in a row."""
-    if keras.ops.is_tensor(images):
-        images = keras.ops.convert_to_numpy(images)
+    images = backend_to_numpy(images)
     try:
         array = np.asarray(images)
     except Exception as e:

@@ -178,8 +178,7 @@ def _check_images(images):
     Returns:
         A float32 NumPy array.
     """
-    if keras.ops.is_tensor(images):
-        images = keras.ops.convert_to_numpy(images)
+    images = backend_to_numpy(images)
     try:
         array = np.asarray(images)
     except Exception as e:
@@ -222,6 +221,13 @@ def _check_images(images):
             f"Received: values in [{low:.6g}, {high:.6g}]"
         )
     return array.astype("float32", copy=False)
+
+
+def backend_to_numpy(images):
+    """A backend tensor as a NumPy array; anything else unchanged."""
+    if keras.ops.is_tensor(images):
+        return keras.ops.convert_to_numpy(images)
+    return images
 
 
 class DigitsFeatureExtractor:
