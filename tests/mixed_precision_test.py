@@ -91,9 +91,16 @@ def test_float16_loss_scaling_gives_float32_sized_updates(digits):
     The loss is multiplied by the loss scale (2**10 here) before the
     gradients and the LossScaleOptimizer divides them again. If either
     side were missing the float16 update would be 2**10 times too small
-    or too large. Tolerance: the float16 forward and backward passes carry
-    relative errors of ~1e-3 per operation (10-bit mantissa); 5 % of the
-    update's norm per network leaves room for their accumulation.
+    or too large: a relative error of at least 1 - 2**-10 = 0.999.
+    Tolerance: the float16 forward and backward passes carry relative
+    errors of ~1e-3 per operation (10-bit mantissa) that accumulate
+    through the networks. Measured on 2026-12-06 (AMD EPYC), relative
+    error of the generator's update, the largest of the four networks:
+    0.025 to 0.030 on the three backends from one set of initial weights
+    and 0.054 (JAX) from another with the bilinear resize-conv generator;
+    0.017 to 0.025 with transposed convolutions. The bound, 0.15, is
+    about three times the largest measured and still more than six times
+    below what a missing or doubled loss scale gives.
     """
     x = digits[0][0][:32]
     rng = np.random.default_rng(0)
@@ -118,4 +125,4 @@ def test_float16_loss_scaling_gives_float32_sized_updates(digits):
         flat16 = np.concatenate([d.ravel() for d in d16])
         assert np.linalg.norm(flat32) > 0, name
         error = np.linalg.norm(flat16 - flat32) / np.linalg.norm(flat32)
-        assert error < 0.05, (name, error)
+        assert error < 0.15, (name, error)
