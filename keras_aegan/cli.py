@@ -168,10 +168,12 @@ def quality_summary(model, data, seed=0):
         result = evaluate_model(
             model, data, metrics=["mode_coverage"], seed=seed, ema=ema
         )["mode_coverage"]
-        centers = datasets.ring_centers() if data == "ring" else None
-        total = len(centers if centers is not None else datasets.grid_centers())
+        make_centers = (
+            datasets.ring_centers if data == "ring" else datasets.grid_centers
+        )
+        modes = len(make_centers())
         return (
-            f"Quality ({which}, 2,500 samples): {result['modes']}/{total} "
+            f"Quality ({which}, 2,500 samples): {result['modes']}/{modes} "
             f"modes, {100 * result['high_quality']:.1f} % high-quality "
             f"samples, mode KL {result['kl']:.3f}"
         )

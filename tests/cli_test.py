@@ -82,6 +82,11 @@ def test_train_writes_samples_log_and_model(trained_run):
     assert ema[0]["protocol"]["generator"] == "ema"
     assert str(run_dir / "model.keras") in result.stdout
     assert "Samples:" in result.stdout and "TensorBoard:" in result.stdout
+    # The closing quality line (EMA generator: the CLI keeps one).
+    summary = [line for line in result.stdout.splitlines() if "Quality" in line]
+    assert len(summary) == 1, result.stdout[-2000:]
+    assert "EMA generator" in summary[0] and "digits-FID" in summary[0]
+    assert "recognisable" in summary[0] and "/10 classes" in summary[0]
     # The progress output shows the loss terms.
     assert "generator_loss" in result.stdout
 

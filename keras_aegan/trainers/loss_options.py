@@ -48,6 +48,11 @@ class LossOptions:
     `noise_shapes` adds `penalty_noise_shapes()` itself).
     """
 
+    #: DiffAugment policy of the data discriminator's inputs (a string
+    #: such as `"translation,cutout"`), or None; set by `_init_augment`
+    #: in the models that offer `augment`.
+    augment = None
+
     def _init_loss_options(
         self,
         adversarial_loss="non_saturating",
@@ -150,19 +155,18 @@ class LossOptions:
             calls: How many data-discriminator calls one train step
                 makes (each gets its own augmentation parameters).
         """
-        self.augment_policy = parse_policy(augment)
-        self.augment = ",".join(self.augment_policy) or None
+        self.augment = ",".join(parse_policy(augment)) or None
         self._augment_calls = calls
 
     def augment_noise_shapes(self):
         """Noise of the augmentation: uniforms per call and sample."""
-        if not getattr(self, "augment", None):
+        if self.augment is None:
             return {}
         return {AUGMENT_NOISE: (self._augment_calls, PARAMS_PER_CALL)}
 
     def check_augment(self, data_shape):
         """Refuses `augment` for data that are not images."""
-        if getattr(self, "augment", None) and len(data_shape) != 3:
+        if self.augment is not None and len(data_shape) != 3:
             raise ValueError(
                 "`augment` transforms images (height, width, channels). "
                 f"Received: augment={self.augment!r} for data of shape "
@@ -182,10 +186,10 @@ class LossOptions:
         Returns:
             `x`, or its DiffAugment transform.
         """
-        if not getattr(self, "augment", None) or not training:
+        if self.augment is None or not training:
             return x
         uniforms = penalties.uniform_from_normal(noise[AUGMENT_NOISE][:, call])
-        return diff_augment(x, uniforms, self.augment_policy)
+        return diff_augment(x, uniforms, self.augment)
 
     def penalty_noise_shapes(self):
         """Noise the penalty draws each step (WGAN-GP's interpolation)."""
