@@ -67,8 +67,7 @@ class AlphaGAN(DualDiscriminatorGAN):
     Args:
         latent_dim: Size of the code. Default: the generator's input size
             when a generator is given, else
-            `keras_aegan.networks.default_latent_dim(data_shape)` (32 for
-            images, the number of features for vectors).
+            `keras_aegan.networks.default_latent_dim(data_shape)`.
         generator: Optional Keras model `z -> x` (network units: images in
             [-1, 1], vectors standardised).
         encoder: Optional Keras model `x -> z`.

@@ -33,8 +33,7 @@ class DCGAN(LossOptions, AdversarialTrainer):
 
     Args:
         latent_dim: Size of the code. Default: a given generator's input
-            size, else `networks.default_latent_dim(data_shape)` (32 for
-            images, the number of features for vectors).
+            size, else `networks.default_latent_dim(data_shape)`.
         generator: Optional Keras model `z -> x` (network units: images
             in [-1, 1], vectors standardised).
         discriminator: Optional Keras model `x -> (batch, 1)` logits.

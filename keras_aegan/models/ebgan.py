@@ -95,9 +95,9 @@ class EBGAN(AutoencoderDiscriminatorGAN):
     Defaults: `lambda_pt = 0.1` (paper), `m = 1.0` (see above), Adam
     with learning rate 2e-4 and `beta_1 = 0.5` for both phases (DCGAN's
     settings, whose architecture the paper's networks follow; the paper
-    tunes the optimizer per data set). `latent_dim` is 32 for images and
-    the number of features otherwise; `hidden_dim` is 64 for images and
-    8 otherwise.
+    tunes the optimizer per data set). `latent_dim` is
+    `keras_aegan.networks.default_latent_dim(data_shape)`; `hidden_dim`
+    is 64 for images and 8 otherwise.
 
     Mode coverage: EBGAN covers several modes of the 8-mode ring
     (`keras_aegan.datasets.make_ring`, std 0.01) in a small budget, with

@@ -77,8 +77,8 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     Args:
         latent_dim: Size of the code. Default: the generator's input size
-            when a generator is given, else 32 for images and the number
-            of features for vectors.
+            when a generator is given, else
+            `keras_aegan.networks.default_latent_dim(data_shape)`.
         generator: Optional Keras model `z -> x` (the decoder; network
             units: images in [-1, 1], vectors standardised).
         encoder: Optional Keras model `x -> (batch, 2 * latent_dim)`: the
