@@ -102,8 +102,8 @@ def test_augment_refuses_vectors_and_changes_only_training():
     model.fit(x[:32], epochs=1, batch_size=32, verbose=0)
     x_net = model.data_scaler(x[:8])
     noise = {"augment": np.ones((8, 5, PARAMS_PER_CALL), "float32")}
-    same = model.augment_input(x_net, noise, 0, training=False)
-    changed = model.augment_input(x_net, noise, 0, training=True)
+    same = model.objective.augment_input(x_net, noise, 0, training=False)
+    changed = model.objective.augment_input(x_net, noise, 0, training=True)
     assert same is x_net
     assert not np.allclose(
         keras.ops.convert_to_numpy(changed), keras.ops.convert_to_numpy(x_net)

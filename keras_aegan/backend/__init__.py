@@ -1,8 +1,11 @@
 """Per-backend gradient mechanics, chosen once at import time.
 
 Only the modules under this package import a framework at top level. Each
-defines `PhaseStep`, a mixin providing `train_step` and `test_step` for the
-`AdversarialTrainer`; everything else is written in `keras.ops`, except
+defines a phase trainer (`JAXPhaseTrainer`, `TensorFlowPhaseTrainer`,
+`TorchPhaseTrainer`, exported here as `PhaseTrainer`), the base of
+`AdversarialTrainer` that provides `train_step` and `test_step`: only the
+gradient mechanics of the step contract the trainer defines. Everything
+else is written in `keras.ops`, except
 `input_gradients(network, inputs, training)` (the input-gradient of a
 network for gradient penalties, differentiable in a train step) and
 `conv2d`: `None`, or a backend's replacement for `keras.ops.conv` where
@@ -22,7 +25,9 @@ if _BACKEND == "tensorflow":
     from keras_aegan.backend.tensorflow.replicas import build_scope
     from keras_aegan.backend.tensorflow.replicas import prepare_replicas
     from keras_aegan.backend.tensorflow.replicas import replica_position
-    from keras_aegan.backend.tensorflow.trainer import PhaseStep
+    from keras_aegan.backend.tensorflow.trainer import (
+        TensorFlowPhaseTrainer as PhaseTrainer,
+    )
 
     conv2d = None
 elif _BACKEND == "torch":
@@ -31,13 +36,15 @@ elif _BACKEND == "torch":
     from keras_aegan.backend.torch.replicas import build_scope
     from keras_aegan.backend.torch.replicas import prepare_replicas
     from keras_aegan.backend.torch.replicas import replica_position
-    from keras_aegan.backend.torch.trainer import PhaseStep
+    from keras_aegan.backend.torch.trainer import (
+        TorchPhaseTrainer as PhaseTrainer,
+    )
 elif _BACKEND == "jax":
     from keras_aegan.backend.jax.gradients import input_gradients
     from keras_aegan.backend.jax.replicas import build_scope
     from keras_aegan.backend.jax.replicas import prepare_replicas
     from keras_aegan.backend.jax.replicas import replica_position
-    from keras_aegan.backend.jax.trainer import PhaseStep
+    from keras_aegan.backend.jax.trainer import JAXPhaseTrainer as PhaseTrainer
 
     conv2d = None
 else:
@@ -46,8 +53,12 @@ else:
         f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
     )
 
+# The name before 0.x (deprecated): the backend's phase trainer.
+PhaseStep = PhaseTrainer
+
 __all__ = [
     "PhaseStep",
+    "PhaseTrainer",
     "build_scope",
     "conv2d",
     "input_gradients",

@@ -71,6 +71,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     ```
     """
 
+    #: `fit()` calls `restore(model)` of a callback with this attribute
+    #: before it builds its data pipeline (see
+    #: `keras_aegan.trainers.TrainingPosition`).
+    restores_training_position = True
+
     def __init__(
         self, backup_dir, save_freq="epoch", keep=2, delete_checkpoint=True
     ):
@@ -88,7 +93,6 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         )
         self.keep = check_positive_int("keep", keep)
         self._restored = False
-        self._partial_epoch = False
         self._epoch = 0
         self._epoch_start = 0
         self._epoch_rng_state = None
@@ -135,9 +139,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 and state["batch"] >= state["batches_per_epoch"]
             ):
                 state["epoch_done"] = True  # saved on an epoch's last batch
-            rng = state.get("generate_rng")
-            if rng is not None:
-                model._generate_rng.bit_generator.state = rng
+            model.training_position.restore(state)
             self._last_saved_step = state["step"]
             return state
         if failures:
@@ -200,12 +202,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        batches = self.model._fit_batches
-        if batches is None:
-            self._epoch_start, self._epoch_rng_state = 0, None
-        else:
-            self._epoch_start = batches.start
-            self._epoch_rng_state = batches.epoch_rng_state
+        position = self.model.training_position
+        self._epoch_start = position.epoch_start
+        self._epoch_rng_state = position.epoch_rng_state
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
@@ -220,12 +219,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     def _save_epoch_end(self):
         # Saved as the end of the epoch; restoring moves on to the next
         # one (see `AdversarialTrainer.fit`).
-        batches = self.model._fit_batches
-        done = batches.batches_per_epoch if batches else 0
+        done = self.model.training_position.batches_per_epoch or 0
         self._save(self._epochs_done, done, epoch_done=True)
 
     def on_train_end(self, logs=None):
-        if self._partial_epoch:
+        if self.model.training_position.partial_epoch:
             return  # fit() continues with the remaining epochs
         self._restored = False
         if self.delete_checkpoint:
@@ -239,7 +237,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
         if step == self._last_saved_step:
             return  # this state is already the newest checkpoint
-        batches = model._fit_batches
+        position = model.training_position
         state = {
             "format_version": FORMAT_VERSION,
             "model_class": type(model).__name__,
@@ -249,11 +247,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             "epoch": int(epoch),
             "batch": int(batch),
             "epoch_done": bool(epoch_done),
-            "batches_per_epoch": (
-                batches.batches_per_epoch if batches else None
-            ),
+            "batches_per_epoch": position.batches_per_epoch,
             "host_rng": self._epoch_rng_state,
-            "generate_rng": model._generate_rng.bit_generator.state,
+            **position.state(),
         }
         os.makedirs(self.backup_dir, exist_ok=True)
         name = f"checkpoint-{step:012d}"

@@ -3,6 +3,7 @@
 from keras_aegan.losses.adversarial import discriminator_terms
 from keras_aegan.losses.adversarial import generator_term
 from keras_aegan.losses.divergence import gaussian_kl
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.losses.penalties import gradient_penalty
 from keras_aegan.losses.penalties import interpolate
 from keras_aegan.losses.penalties import r1_penalty
@@ -22,6 +23,7 @@ from keras_aegan.losses.zoo import sigmoid_cross_entropy
 __all__ = [
     "ADVERSARIAL_LOSSES",
     "AdversarialLoss",
+    "AdversarialObjective",
     "Hinge",
     "LeastSquares",
     "NonSaturating",

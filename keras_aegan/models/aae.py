@@ -4,9 +4,9 @@ import keras
 
 from keras_aegan.losses import mean_absolute_error
 from keras_aegan.losses import mean_squared_error
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
-from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 
 RECONSTRUCTION_LOSSES = {
@@ -16,7 +16,7 @@ RECONSTRUCTION_LOSSES = {
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
+class AdversarialAutoencoder(EncoderMethods, AdversarialTrainer):
     """Adversarial autoencoder (AAE): encoder, decoder, latent discriminator.
 
     Three networks: an encoder `E: x -> z`, a decoder (the generator)
@@ -131,7 +131,7 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
                 f"reconstruction={reconstruction!r}"
             )
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        self._init_loss_options(
+        self.objective = AdversarialObjective(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
         self.reconstruction = reconstruction
@@ -152,11 +152,11 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
                 "latent_discriminator": "latent_discriminator",
             },
         )
-        self._build_loss_state((self.latent_discriminator,))
+        self.objective.build(self, (self.latent_discriminator,))
 
     # --------------------------------------------------------------- phases
     def build_phases(self):
-        penalty = () if self.penalty is None else ("dz_penalty",)
+        penalty = () if self.objective.penalty is None else ("dz_penalty",)
         return [
             Phase(
                 "discriminator",
@@ -176,7 +176,7 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
 
     def noise_shapes(self):
         shapes = {"prior": (self.latent_dim,)}
-        shapes.update(self.penalty_noise_shapes())
+        shapes.update(self.objective.noise_shapes())
         return shapes
 
     def default_optimizers(self):
@@ -194,11 +194,11 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
         z_prior = noise["prior"]
         z_encoded = keras.ops.stop_gradient(self.encoder(x, training=training))
         dz = self.latent_discriminator
-        dz_prior, dz_encoded = self.adversarial.discriminator_terms(
+        dz_prior, dz_encoded = self.objective.loss.discriminator_terms(
             dz(z_prior, training=training), dz(z_encoded, training=training)
         )
         terms = {"dz_prior": dz_prior, "dz_encoded": dz_encoded}
-        extra, penalty_terms = self.penalty_terms(
+        extra, penalty_terms = self.objective.penalty_terms(
             {"dz_penalty": (dz, z_prior, z_encoded)}, noise, training
         )
         terms.update(penalty_terms)
@@ -211,7 +211,7 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
         rec = RECONSTRUCTION_LOSSES[self.reconstruction]
         terms = {
             "reconstruction": rec(x, x_reconstructed),
-            "gz_encoded": self.adversarial.generator_term(
+            "gz_encoded": self.objective.loss.generator_term(
                 self.latent_discriminator(z_encoded, training=training)
             ),
         }
@@ -226,5 +226,5 @@ class AdversarialAutoencoder(EncoderMethods, LossOptions, AdversarialTrainer):
         config = super().get_config()
         config["width"] = self.width
         config["reconstruction"] = self.reconstruction
-        config.update(self.loss_options_config())
+        config.update(self.objective.model_config())
         return config

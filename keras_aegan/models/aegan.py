@@ -3,8 +3,11 @@
 import functools
 
 import keras
+from keras import ops
 
-from keras_aegan.models.aegan_losses import AEGANLosses
+from keras_aegan.losses import mean_absolute_error
+from keras_aegan.losses import mean_squared_error
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.models.aegan_presets import AEGAN_PRESETS
 from keras_aegan.models.aegan_presets import aegan_from_preset
 from keras_aegan.models.aegan_presets import check_preset_shape
@@ -15,7 +18,7 @@ _check_label = functools.partial(check_in_range, low=0.0, high=1.0)
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class AEGAN(AEGANLosses, DualDiscriminatorGAN):
+class AEGAN(DualDiscriminatorGAN):
     """Autoencoding GAN: generator, encoder and two discriminators.
 
     Four networks: a generator `G: z -> x`, an encoder `E: x -> z`, an
@@ -176,9 +179,17 @@ class AEGAN(AEGANLosses, DualDiscriminatorGAN):
             penalty_interval=penalty_interval,
             **kwargs,
         )
-        # Dx sees three inputs in the discriminator phase and two in the
-        # generator phase; each call is augmented with its own numbers.
-        self._init_augment(augment, calls=5)
+        # With augmentation: Dx sees three inputs in the discriminator
+        # phase and two in the generator phase, each call augmented with
+        # its own numbers.
+        self.objective = AdversarialObjective(
+            adversarial_loss,
+            penalty,
+            penalty_weight,
+            penalty_interval,
+            augment=augment,
+            augment_calls=5,
+        )
         self.set_hyperparameters(real_label=real_label, fake_label=fake_label)
 
     # ------------------------------------------------------------- networks
@@ -210,9 +221,9 @@ class AEGAN(AEGANLosses, DualDiscriminatorGAN):
 
     def build_networks(self, data_shape):
         check_preset_shape(self.preset, data_shape)
-        self.check_augment(data_shape)
+        self.objective.check_augment(data_shape)
         if (
-            self.penalty is not None
+            self.objective.penalty is not None
             and self.image_discriminator is None
             and len(data_shape) > 1
         ):
@@ -246,8 +257,95 @@ class AEGAN(AEGANLosses, DualDiscriminatorGAN):
             "adversarial_z": 1.0,
         }
 
+    # --------------------------------------------------------------- losses
+    def _forward(self, x, z, training):
+        x_generated = self.generator(z, training=training)
+        z_encoded = self.encoder(x, training=training)
+        x_reconstructed = self.generator(z_encoded, training=training)
+        z_reconstructed = self.encoder(x_generated, training=training)
+        return x_generated, z_encoded, x_reconstructed, z_reconstructed
+
+    def discriminator_loss(self, x, noise, training=True):
+        """Loss of the discriminator phase. Returns `(total, terms)`."""
+        z = noise["discriminator"]
+        fakes = [ops.stop_gradient(t) for t in self._forward(x, z, training)]
+        x_generated, z_encoded, x_reconstructed, z_reconstructed = fakes
+        dx = self.image_discriminator
+        dz = self.latent_discriminator
+        adv = self.objective.loss
+        real, fake = self.real_label, self.fake_label
+
+        def dx_on(images, call):
+            images = self.objective.augment_input(images, noise, call, training)
+            return dx(images, training=training)
+
+        dx_real, dx_generated = adv.discriminator_terms(
+            dx_on(x, 0), dx_on(x_generated, 1), real, fake
+        )
+        dx_reconstructed = adv.discriminator_fake_term(
+            dx_on(x_reconstructed, 2), fake
+        )
+        dz_prior, dz_encoded = adv.discriminator_terms(
+            dz(z, training=training),
+            dz(z_encoded, training=training),
+            real,
+            fake,
+        )
+        dz_reconstructed = adv.discriminator_fake_term(
+            dz(z_reconstructed, training=training), fake
+        )
+        total = (2.0 * dx_real + dx_generated + dx_reconstructed) / 4.0 + (
+            2.0 * dz_prior + dz_encoded + dz_reconstructed
+        ) / 4.0
+        terms = {
+            "dx_real": dx_real,
+            "dx_generated": dx_generated,
+            "dx_reconstructed": dx_reconstructed,
+            "dz_prior": dz_prior,
+            "dz_encoded": dz_encoded,
+            "dz_reconstructed": dz_reconstructed,
+        }
+        # The penalties see the generated half of the fakes (G(z), E(x)).
+        extra, penalty_terms = self.discriminator_penalties(
+            x, z, x_generated, z_encoded, noise, training
+        )
+        terms.update(penalty_terms)
+        return total + extra, terms
+
+    def generator_loss(self, x, noise, training=True):
+        """Loss of the generator/encoder phase. Returns `(total, terms)`."""
+        z = noise["generator"]
+        x_generated, z_encoded, x_reconstructed, z_reconstructed = (
+            self._forward(x, z, training)
+        )
+        dz = self.latent_discriminator
+        adv = self.objective.loss.generator_term
+
+        def dx(images, call, training):
+            images = self.objective.augment_input(images, noise, call, training)
+            return self.image_discriminator(images, training=training)
+
+        terms = {
+            "reconstruction_x": mean_absolute_error(x, x_reconstructed),
+            "reconstruction_z": mean_squared_error(z, z_reconstructed),
+            "gx_generated": adv(dx(x_generated, 3, training)),
+            "gx_reconstructed": adv(dx(x_reconstructed, 4, training)),
+            "gz_encoded": adv(dz(z_encoded, training=training)),
+            "gz_reconstructed": adv(dz(z_reconstructed, training=training)),
+        }
+        w = self.loss_weights
+        total = (
+            w["reconstruction_x"] * terms["reconstruction_x"]
+            + w["reconstruction_z"] * terms["reconstruction_z"]
+            + w["adversarial_x"]
+            * (terms["gx_generated"] + terms["gx_reconstructed"])
+            + w["adversarial_z"]
+            * (terms["gz_encoded"] + terms["gz_reconstructed"])
+        )
+        return total, terms
+
     def get_config(self):
         config = super().get_config()
         config["preset"] = self.preset
-        config["augment"] = self.augment
+        config["augment"] = self.objective.augment
         return config

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
+from keras_aegan import networks
 from keras_aegan.losses import mean_absolute_error
 from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
-from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
@@ -152,7 +152,8 @@ class AlphaGAN(DualDiscriminatorGAN):
             penalty_interval=penalty_interval,
             **kwargs,
         )
-        non_saturating = self.adversarial_loss == "non_saturating"
+        loss_name = self.objective.adversarial_loss
+        non_saturating = loss_name == "non_saturating"
         if density_ratio is None:
             density_ratio = non_saturating
         elif not isinstance(density_ratio, bool):
@@ -163,16 +164,18 @@ class AlphaGAN(DualDiscriminatorGAN):
         elif density_ratio and not non_saturating:
             raise ValueError(
                 "`density_ratio=True` needs the non-saturating loss. "
-                f"Received: adversarial_loss={self.adversarial_loss!r}"
+                f"Received: adversarial_loss={loss_name!r}"
             )
         self.density_ratio = bool(density_ratio)
 
     # ------------------------------------------------------------- networks
     def default_network(self, role, data_shape, name):
-        # The plain defaults, BatchNorm kept under a penalty too (not
-        # `LossOptions.default_network`): the networks alpha-GAN has
+        # The plain defaults, BatchNorm kept under a penalty too (not the
+        # objective's penalised critic): the networks alpha-GAN has
         # always built.
-        return AdversarialTrainer.default_network(self, role, data_shape, name)
+        return networks.default_network(
+            role, data_shape, self.latent_dim, self.width, name=name
+        )
 
     def default_optimizers(self):
         return {
@@ -192,7 +195,7 @@ class AlphaGAN(DualDiscriminatorGAN):
         if self.density_ratio:
             # -log(D / (1 - D)) with D = sigmoid(logits) is -logits.
             return -ops.mean(ops.cast(logits, "float32"))
-        return self.adversarial.generator_term(logits)
+        return self.objective.loss.generator_term(logits)
 
     def discriminator_loss(self, x, noise, training=True):
         """Loss of the discriminator phase. Returns `(total, terms)`."""
@@ -204,7 +207,7 @@ class AlphaGAN(DualDiscriminatorGAN):
         )
         dx = self.image_discriminator
         dz = self.latent_discriminator
-        adv = self.adversarial
+        adv = self.objective.loss
         dx_real, dx_generated = adv.discriminator_terms(
             dx(x, training=training), dx(x_generated, training=training)
         )

@@ -3,16 +3,16 @@
 import keras
 from keras import ops
 
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.networks.joint import check_joint_network
 from keras_aegan.networks.joint import joint_discriminator
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
-from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
+class BiGAN(EncoderMethods, AdversarialTrainer):
     """Bidirectional GAN (BiGAN, also known as ALI).
 
     Three networks: a generator `G: z -> x`, an encoder `E: x -> z` and
@@ -124,7 +124,7 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         **kwargs,
     ):
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        self._init_loss_options(
+        self.objective = AdversarialObjective(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
         self.init_networks(
@@ -146,11 +146,11 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         check_joint_network(
             self.discriminator, "discriminator", data_shape, self.latent_dim
         )
-        self._build_loss_state((self.discriminator,))
+        self.objective.build(self, (self.discriminator,))
 
     # --------------------------------------------------------------- phases
     def build_phases(self):
-        penalty = () if self.penalty is None else ("d_penalty",)
+        penalty = () if self.objective.penalty is None else ("d_penalty",)
         return [
             Phase(
                 "discriminator",
@@ -181,12 +181,12 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         x_generated = ops.stop_gradient(self.generator(z, training=training))
         z_encoded = ops.stop_gradient(self.encoder(x, training=training))
         d = self.discriminator
-        d_real, d_fake = self.adversarial.discriminator_terms(
+        d_real, d_fake = self.objective.loss.discriminator_terms(
             d([x, z_encoded], training=training),
             d([x_generated, z], training=training),
         )
         terms = {"d_real": d_real, "d_fake": d_fake}
-        extra, penalty_terms = self.penalty_terms(
+        extra, penalty_terms = self.objective.penalty_terms(
             {"d_penalty": (d, [x, z_encoded], [x_generated, z])},
             noise,
             training,
@@ -200,11 +200,13 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         d = self.discriminator
         x_generated = self.generator(z, training=training)
         z_encoded = self.encoder(x, training=training)
-        adv = self.adversarial.generator_term
+        loss = self.objective.loss
         terms = {
-            "g_generated": adv(d([x_generated, z], training=training)),
-            "e_encoded": adv(
-                self.adversarial.reflect(d([x, z_encoded], training=training))
+            "g_generated": loss.generator_term(
+                d([x_generated, z], training=training)
+            ),
+            "e_encoded": loss.generator_term(
+                loss.reflect(d([x, z_encoded], training=training))
             ),
         }
         return terms["g_generated"] + terms["e_encoded"], terms
@@ -212,7 +214,7 @@ class BiGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
-        config.update(self.loss_options_config())
+        config.update(self.objective.model_config())
         return config
 
 

@@ -3,13 +3,13 @@
 import keras
 from keras import ops
 
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
-from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class DCGAN(LossOptions, AdversarialTrainer):
+class DCGAN(AdversarialTrainer):
     """Deep convolutional GAN: a generator against a data discriminator.
 
     Two networks, a generator `G: z -> x` and a discriminator
@@ -81,7 +81,7 @@ class DCGAN(LossOptions, AdversarialTrainer):
         **kwargs,
     ):
         super().__init__(latent_dim=latent_dim, **kwargs)
-        self._init_loss_options(
+        self.objective = AdversarialObjective(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
         self.init_networks(
@@ -93,10 +93,10 @@ class DCGAN(LossOptions, AdversarialTrainer):
             data_shape,
             {"generator": "generator", "discriminator": "data_discriminator"},
         )
-        self._build_loss_state((self.discriminator,))
+        self.objective.build(self, (self.discriminator,))
 
     def build_phases(self):
-        penalty = () if self.penalty is None else ("d_penalty",)
+        penalty = () if self.objective.penalty is None else ("d_penalty",)
         return [
             Phase(
                 "discriminator",
@@ -125,10 +125,10 @@ class DCGAN(LossOptions, AdversarialTrainer):
         z = noise["discriminator"]
         fake = ops.stop_gradient(self.generator(z, training=training))
         d = self.discriminator
-        d_real, d_fake = self.adversarial.discriminator_terms(
+        d_real, d_fake = self.objective.loss.discriminator_terms(
             d(x, training=training), d(fake, training=training)
         )
-        extra, terms = self.penalty_terms(
+        extra, terms = self.objective.penalty_terms(
             {"d_penalty": (d, x, fake)}, noise, training
         )
         terms.update(d_real=d_real, d_fake=d_fake)
@@ -137,7 +137,7 @@ class DCGAN(LossOptions, AdversarialTrainer):
     def generator_loss(self, x, noise, training=True):
         """Loss of the generator phase. Returns `(total, terms)`."""
         fake = self.generator(noise["generator"], training=training)
-        g = self.adversarial.generator_term(
+        g = self.objective.loss.generator_term(
             self.discriminator(fake, training=training)
         )
         return g, {"g_generated": g}
@@ -145,5 +145,5 @@ class DCGAN(LossOptions, AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
-        config.update(self.loss_options_config())
+        config.update(self.objective.model_config())
         return config

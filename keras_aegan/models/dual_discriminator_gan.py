@@ -1,12 +1,12 @@
 """Base of GANs with an encoder and two discriminators: AEGAN, AlphaGAN."""
 
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
-from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
 
 
-class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
+class DualDiscriminatorGAN(EncoderMethods, AdversarialTrainer):
     """Base of the GANs with an encoder, a data and a latent discriminator.
 
     Four networks: a generator `G: z -> x`, an encoder `E: x -> z`, an
@@ -25,10 +25,12 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     `AdversarialTrainer.build_default_networks`): MLPs of `width` units
     (default 128) for vectors, DCGAN-style conv nets for images and 1-D
     conv nets for sequences (`width` channels at full resolution,
-    default 32); `Dz` is an MLP. With a gradient penalty the default
-    `Dx` has no BatchNorm (`keras_aegan.trainers.loss_options`). The EMA
-    (`ema_decay`) covers the generator and the encoder; `encode`,
-    `reconstruct` and `interpolate` come from `EncoderMethods`.
+    default 32); `Dz` is an MLP. The adversarial loss and the penalty
+    are the model's `objective`
+    (`keras_aegan.losses.AdversarialObjective`); with a penalty the
+    default `Dx` has no BatchNorm. The EMA (`ema_decay`) covers the
+    generator and the encoder; `encode`, `reconstruct` and
+    `interpolate` come from `EncoderMethods`.
 
     Args:
         latent_dim: Size of the code. Default: a given generator's input
@@ -88,7 +90,7 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         **kwargs,
     ):
         super().__init__(latent_dim=latent_dim, **kwargs)
-        self._init_loss_options(
+        self.objective = AdversarialObjective(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
         self.init_networks(
@@ -109,12 +111,14 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
                 "latent_discriminator": "latent_discriminator",
             },
         )
-        self._build_loss_state(
-            (self.image_discriminator, self.latent_discriminator)
+        self.objective.build(
+            self, (self.image_discriminator, self.latent_discriminator)
         )
 
     def build_phases(self):
-        penalty = () if self.penalty is None else ("dx_penalty", "dz_penalty")
+        penalty = ()
+        if self.objective.penalty is not None:
+            penalty = ("dx_penalty", "dz_penalty")
         return [
             Phase(
                 "discriminator",
@@ -138,7 +142,7 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         """The gradient penalties of both discriminators, as log terms.
 
         `Dx`'s on real `x` against `G(z)`, `Dz`'s on prior `z` against
-        `E(x)` (see `penalty_terms` in `keras_aegan.trainers.loss_options`).
+        `E(x)` (see `AdversarialObjective.penalty_terms`).
 
         Args:
             x: Real data (network units).
@@ -151,7 +155,7 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
         Returns:
             `(weighted_sum, terms)`: 0 and `{}` without a penalty.
         """
-        return self.penalty_terms(
+        return self.objective.penalty_terms(
             {
                 "dx_penalty": (self.image_discriminator, x, x_generated),
                 "dz_penalty": (self.latent_discriminator, z, z_encoded),
@@ -163,5 +167,5 @@ class DualDiscriminatorGAN(EncoderMethods, LossOptions, AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
-        config.update(self.loss_options_config())
+        config.update(self.objective.model_config())
         return config

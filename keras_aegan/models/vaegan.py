@@ -1,14 +1,29 @@
 """VAE/GAN: a VAE whose reconstruction error is measured by a discriminator."""
 
 import keras
+from keras import ops
 
 from keras_aegan import networks
 from keras_aegan.layers.reparameterization import Reparameterization
-from keras_aegan.models.vaegan_losses import VAEGANLosses
+from keras_aegan.losses.divergence import gaussian_kl
+from keras_aegan.losses.objective import AdversarialObjective
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.encoder_methods import EncoderMethods
-from keras_aegan.trainers.loss_options import LossOptions
 from keras_aegan.trainers.phase import Phase
+
+
+def _feature_reconstruction(features_x, features_reconstructed):
+    """`0.5 * ||Dis_l(x) - Dis_l(x~)||^2` per sample, averaged over a batch.
+
+    The negative log-likelihood of `Dis_l(x)` under a unit-variance
+    Gaussian centred on `Dis_l(x~)`, up to a constant: the paper's
+    `L_llike^{Dis_l}`.
+    """
+    diff = ops.cast(features_x, "float32") - ops.cast(
+        features_reconstructed, "float32"
+    )
+    diff = ops.reshape(diff, (ops.shape(diff)[0], -1))
+    return 0.5 * ops.mean(ops.sum(ops.square(diff), axis=1))
 
 
 def _split_default_discriminator(net):
@@ -23,7 +38,7 @@ def _split_default_discriminator(net):
 
 
 @keras.saving.register_keras_serializable(package="keras_aegan")
-class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
+class VAEGAN(EncoderMethods, AdversarialTrainer):
     """VAE/GAN: variational autoencoder with a learned similarity metric.
 
     A variational encoder `E: x -> (mean, log_var)` of `q(z | x)`, a
@@ -139,7 +154,7 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
         **kwargs,
     ):
         super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
-        self._init_loss_options(
+        self.objective = AdversarialObjective(
             adversarial_loss, penalty, penalty_weight, penalty_interval
         )
         self.init_networks(
@@ -209,7 +224,7 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
                 "_discriminator",
                 keras.Model(inputs, head(features(inputs)), name="dis"),
             )
-        self._build_loss_state((self.discriminator,))
+        self.objective.build(self, (self.discriminator,))
 
     @property
     def discriminator(self):
@@ -218,7 +233,7 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     # --------------------------------------------------------------- phases
     def build_phases(self):
-        penalty = () if self.penalty is None else ("dx_penalty",)
+        penalty = () if self.objective.penalty is None else ("dx_penalty",)
         return [
             Phase(
                 "discriminator",
@@ -249,7 +264,7 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
 
     def noise_shapes(self):
         shapes = {"epsilon": (self.latent_dim,), "prior": (self.latent_dim,)}
-        shapes.update(self.penalty_noise_shapes())
+        shapes.update(self.objective.noise_shapes())
         return shapes
 
     def default_optimizers(self):
@@ -263,6 +278,93 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     def default_loss_weights(self):
         return {"kl": 1.0, "gamma": 1e-2}
 
+    # --------------------------------------------------------------- losses
+    def _posterior(self, x, training):
+        moments = self.encoder(x, training=training)
+        d = self.latent_dim
+        return moments[:, :d], moments[:, d:]
+
+    def _sample(self, mean, log_var, noise, training):
+        return self.reparameterization(
+            [mean, log_var], training=training, epsilon=noise["epsilon"]
+        )
+
+    def discriminator_loss(self, x, noise, training=True):
+        """Loss of the discriminator phase. Returns `(total, terms)`."""
+        mean, log_var = self._posterior(x, training)
+        z = self._sample(mean, log_var, noise, training)
+        x_reconstructed = ops.stop_gradient(
+            self.generator(z, training=training)
+        )
+        x_generated = ops.stop_gradient(
+            self.generator(noise["prior"], training=training)
+        )
+        dis = self._discriminator
+        adv = self.objective.loss
+        dx_real, dx_reconstructed = adv.discriminator_terms(
+            dis(x, training=training),
+            dis(x_reconstructed, training=training),
+        )
+        terms = {
+            "dx_real": dx_real,
+            "dx_reconstructed": dx_reconstructed,
+            "dx_generated": adv.discriminator_fake_term(
+                dis(x_generated, training=training)
+            ),
+        }
+        extra, penalty_terms = self.objective.penalty_terms(
+            {"dx_penalty": (dis, x, x_generated)}, noise, training
+        )
+        terms.update(penalty_terms)
+        fakes = 0.5 * (dx_reconstructed + terms["dx_generated"])
+        return dx_real + fakes + extra, terms
+
+    def encoder_loss(self, x, noise, training=True):
+        """Loss of the encoder phase. Returns `(total, terms)`."""
+        mean, log_var = self._posterior(x, training)
+        z = self._sample(mean, log_var, noise, training)
+        x_reconstructed = self.generator(z, training=training)
+        features = self.discriminator_features
+        terms = {
+            "kl": gaussian_kl(mean, log_var),
+            "feature_reconstruction": _feature_reconstruction(
+                features(x, training=training),
+                features(x_reconstructed, training=training),
+            ),
+        }
+        total = (
+            self.loss_weights["kl"] * terms["kl"]
+            + terms["feature_reconstruction"]
+        )
+        return total, terms
+
+    def generator_loss(self, x, noise, training=True):
+        """Loss of the generator phase. Returns `(total, terms)`."""
+        mean, log_var = self._posterior(x, training)
+        z = ops.stop_gradient(self._sample(mean, log_var, noise, training))
+        x_reconstructed = self.generator(z, training=training)
+        x_generated = self.generator(noise["prior"], training=training)
+        features = self.discriminator_features
+        head = self.discriminator_head
+        h_reconstructed = features(x_reconstructed, training=training)
+        g = self.objective.loss.generator_term
+        terms = {
+            "generator_feature_reconstruction": _feature_reconstruction(
+                features(x, training=training), h_reconstructed
+            ),
+            "gx_reconstructed": g(head(h_reconstructed, training=training)),
+            "gx_generated": g(
+                self._discriminator(x_generated, training=training)
+            ),
+        }
+        total = (
+            self.loss_weights["gamma"]
+            * terms["generator_feature_reconstruction"]
+            + terms["gx_reconstructed"]
+            + terms["gx_generated"]
+        )
+        return total, terms
+
     # ---------------------------------------------------------- user methods
     def codes_from_encoder_output(self, outputs):
         """The posterior means: the first half of the encoder's output."""
@@ -271,5 +373,5 @@ class VAEGAN(VAEGANLosses, EncoderMethods, LossOptions, AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["width"] = self.width
-        config.update(self.loss_options_config())
+        config.update(self.objective.model_config())
         return config

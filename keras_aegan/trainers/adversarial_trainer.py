@@ -2,45 +2,82 @@
 
 import contextlib
 import copy
+import numbers
+import os
+import warnings
 
 import keras
 import numpy as np
 
 from keras_aegan import networks
-from keras_aegan.backend import PhaseStep
+from keras_aegan.backend import PhaseTrainer
 from keras_aegan.backend import build_scope
+from keras_aegan.backend import prepare_replicas
+from keras_aegan.backend import replica_position
 from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
+from keras_aegan.losses.objective import ObjectiveAttribute
 from keras_aegan.networks.autoencoder import check_networks_given
 from keras_aegan.trainers import data_checks
-from keras_aegan.trainers.atomic_saving import AtomicSaving
-from keras_aegan.trainers.data_interface import DataInterface
-from keras_aegan.trainers.ema import EMASupport
+from keras_aegan.trainers.ema import ExponentialMovingAverage
 from keras_aegan.trainers.ema import check_ema_arguments
-from keras_aegan.trainers.phase_compile import PhaseCompile
-from keras_aegan.trainers.step_helpers import StepHelpers
+from keras_aegan.trainers.host_noise import HostNoiseBatches
+from keras_aegan.trainers.nonfinite import SKIPS_KEY
+from keras_aegan.trainers.nonfinite import NonFinitePolicy
+from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
+from keras_aegan.trainers.position import TrainingPosition
+from keras_aegan.trainers.refined_sampling import check_refine
+from keras_aegan.trainers.refined_sampling import rejection_sample
+from keras_aegan.utils.atomic import atomic_path
 from keras_aegan.utils.validation import check_positive_int
 
 NOISE_SOURCES = ("device", "host")
-NONFINITE_MODES = ("raise", "skip", "rollback")
+NONFINITE_MODES = NonFinitePolicy.MODES
+#: The `compile()` arguments besides the phase optimizers.
+COMPILE_ARGUMENTS = (
+    "loss_weights",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+)
+# Batches read from a non-array dataset to infer shape, range and statistics.
+ADAPT_BATCHES = 32
 
 
-class AdversarialTrainer(
-    PhaseStep,
-    StepHelpers,
-    EMASupport,
-    PhaseCompile,
-    DataInterface,
-    AtomicSaving,
-    keras.Model,
-):
+def unknown_compile_arguments(model, unknown, optimizer_names):
+    """The `TypeError` of a `compile()` given arguments it does not take.
+
+    Args:
+        model: The model being compiled.
+        unknown: Names of the arguments it does not take.
+        optimizer_names: Names of its phase optimizers.
+
+    Returns:
+        A `TypeError` naming the unknown and the accepted arguments.
+
+    Example:
+
+    ```python
+    raise unknown_compile_arguments(model, ["loss"], ["generator_optimizer"])
+    ```
+    """
+    name = type(model).__name__
+    accepted = ", ".join(list(optimizer_names) + list(COMPILE_ARGUMENTS))
+    return TypeError(
+        f"{name}.compile() got unknown arguments {sorted(unknown)}. {name} "
+        "defines its own losses and has one optimizer per phase; it takes "
+        f"{accepted}."
+    )
+
+
+class AdversarialTrainer(PhaseTrainer, keras.Model):
     """Base class of the models: a `fit()` whose step is a list of phases.
 
     A subclass says which networks exist (`network_names`), how to build
     default ones for a data shape (`build_networks`), which phases a step
     runs (`build_phases`) and the default optimizer of each phase
     (`default_optimizers`). Loss functions are written once in `keras.ops`;
-    the backend-specific `PhaseStep` base takes gradients of each phase's
+    the backend-specific `PhaseTrainer` base takes gradients of each phase's
     loss with respect to that phase's variables only and applies that
     phase's optimizer.
 
@@ -82,7 +119,7 @@ class AdversarialTrainer(
             horizon of about `1 / (1 - ema_decay)` steps).
         ema_warmup: Number of steps over which the decay ramps up
             linearly from 0 (a plain copy) to `ema_decay`; 0 uses
-            `ema_decay` from the first step. See `EMASupport`.
+            `ema_decay` from the first step. See `ExponentialMovingAverage`.
         **kwargs: Passed to `keras.Model`.
 
     Example:
@@ -114,11 +151,33 @@ class AdversarialTrainer(
 
     #: Names of the networks (model attributes) a subclass defines.
     network_names = ()
+    #: Names of the networks that get an EMA copy when EMA is on.
+    ema_network_names = ()
+    #: Model hyperparameters that `compile()` took before they became
+    #: constructor arguments (names in `hyperparameters`). `compile()`
+    #: still takes them, with a `DeprecationWarning`, until the next
+    #: release; `compile_from_config` applies them silently from files
+    #: saved before the move.
+    deprecated_compile_arguments = ()
     #: A subclass's own hyperparameters (constructor arguments besides
     #: networks and widths): name -> `check(name, value)`, which returns
     #: the value to store or raises. Set by `set_hyperparameters()` and
     #: saved by `get_config()`.
     hyperparameters = {}
+    #: The model's `keras_aegan.losses.AdversarialObjective` (adversarial
+    #: loss, gradient penalty, augmentation), or None. Set in `__init__`;
+    #: adds its noise to `noise_shapes()` and, with a penalty, builds the
+    #: default data discriminator without BatchNorm.
+    objective = None
+    # Read-only views of the objective under the models' argument names.
+    adversarial_loss = ObjectiveAttribute("adversarial_loss")
+    penalty = ObjectiveAttribute("penalty")
+    penalty_weight = ObjectiveAttribute("penalty_weight")
+    penalty_interval = ObjectiveAttribute("penalty_interval")
+    penalty_steps = ObjectiveAttribute("penalty_steps")
+    augment = ObjectiveAttribute("augment")
+    #: The adversarial loss object, `objective.loss` (its earlier name).
+    adversarial = ObjectiveAttribute("loss")
 
     def __init__(
         self,
@@ -135,12 +194,11 @@ class AdversarialTrainer(
             ema_decay, ema_warmup
         )
         self.ema_updates = None
-        if on_nonfinite not in NONFINITE_MODES:
-            raise ValueError(
-                f"`on_nonfinite` must be one of {NONFINITE_MODES}. Received: "
-                f"on_nonfinite={on_nonfinite!r}"
-            )
-        self.on_nonfinite = on_nonfinite
+        #: The `ExponentialMovingAverage` of `ema_network_names`, made
+        #: when the networks are built if `ema_decay` is set; else None.
+        self.moving_average = None
+        #: The `NonFinitePolicy` of `on_nonfinite`.
+        self.nonfinite_policy = NonFinitePolicy(on_nonfinite)
         if noise not in NOISE_SOURCES:
             raise ValueError(
                 f"`noise` must be one of {NOISE_SOURCES}. Received: "
@@ -168,16 +226,14 @@ class AdversarialTrainer(
         self.data_shape = None
         self.data_scaler = None
         self.reference_batch = None
-        self._generate_rng = np.random.default_rng(seed)
-        self._host_rng = np.random.default_rng(seed)
-        self._fit_batches = None  # the HostNoiseBatches fit() is reading
+        #: The `TrainingPosition`: host generators and data position.
+        self.training_position = TrainingPosition(seed)
         self._loss_trackers = []
         self._aegan_compile_config = None
         self._disabled_phases = ()
         object.__setattr__(self, "_phase_cache", None)
         object.__setattr__(self, "_phase_variables", None)
         object.__setattr__(self, "_frozen_state", None)
-        object.__setattr__(self, "_ema_pairs", None)
 
     # ----------------------------------------------------------------- hooks
     def build_networks(self, data_shape):
@@ -205,10 +261,16 @@ class AdversarialTrainer(
             name: Name of the network (its model attribute).
 
         Returns:
+            The `objective`'s network where it has one (a penalised data
+            discriminator without BatchNorm), else
             `keras_aegan.networks.default_network(role, data_shape,
             self.latent_dim, self.width, name=name)`.
         """
         width = getattr(self, "width", None)
+        if self.objective is not None:
+            net = self.objective.default_network(role, data_shape, width, name)
+            if net is not None:
+                return net
         return networks.default_network(
             role, data_shape, self.latent_dim, width, name=name
         )
@@ -216,9 +278,13 @@ class AdversarialTrainer(
     def noise_shapes(self):
         """Dict mapping each noise name to the shape of one sample of it.
 
-        By default each phase draws its own standard normal latent batch.
+        By default each phase draws its own standard normal latent batch;
+        then the `objective`'s noise (see `AdversarialObjective`).
         """
-        return {phase.name: (self.latent_dim,) for phase in self.phases}
+        shapes = {phase.name: (self.latent_dim,) for phase in self.phases}
+        if self.objective is not None:
+            shapes.update(self.objective.noise_shapes())
+        return shapes
 
     # ------------------------------------------------- helpers for models
     def set_hyperparameters(self, **values):
@@ -378,6 +444,32 @@ class AdversarialTrainer(
     def metrics(self):
         return list(self._loss_trackers)
 
+    @property
+    def on_nonfinite(self):
+        """What a non-finite phase loss does (see `NonFinitePolicy`)."""
+        return self.nonfinite_policy.mode
+
+    @property
+    def has_ema(self):
+        """Whether the model keeps EMA copies (`ema_decay` is not None)."""
+        return self.ema_decay is not None
+
+    def network_for(self, name, ema):
+        """The network `name`, or its EMA copy when `ema` is True."""
+        if not ema:
+            return getattr(self, name)
+        if not self.has_ema:
+            raise ValueError(
+                f"ema=True needs a model built with ema_decay set; this "
+                f"{type(self).__name__} has ema_decay=None."
+            )
+        if name not in self.ema_network_names:
+            raise ValueError(
+                f"{type(self).__name__} keeps EMA copies of "
+                f"{list(self.ema_network_names)} only. Received: {name!r}"
+            )
+        return getattr(self, f"ema_{name}")
+
     def phase_variables(self, name):
         """The variables the phase called `name` updates."""
         if self._phase_variables is None:
@@ -452,7 +544,11 @@ class AdversarialTrainer(
             ]
         object.__setattr__(self, "_phase_variables", variables)
         object.__setattr__(self, "_frozen_state", frozen)
-        self._build_ema()
+        if self.has_ema and self.moving_average is None:
+            self.moving_average = ExponentialMovingAverage(
+                self.ema_decay, self.ema_warmup
+            )
+            self.moving_average.build(self, self.ema_network_names)
         self.built = True
         if self.compiled:
             self._build_optimizers()
@@ -466,6 +562,595 @@ class AdversarialTrainer(
 
     def get_build_config(self):
         return None
+
+    # ------------------------------------------------------------ the step
+    # What every backend's `PhaseTrainer` shares: a step's inputs, the
+    # state each phase must restore or may gate, a phase's loss with its
+    # logs, the loss trackers. Written in `keras.ops`; the backends differ
+    # only in how they take gradients.
+    def _prepare_step(self, data, seed_generator):
+        """Returns `(x, noise, batch_size)` for one step, in network units."""
+        x, noise = data_checks.split_batch(data)
+        x = self.data_scaler(x)
+        batch_size = keras.ops.shape(x)[0]
+        if noise is None:
+            noise = {
+                name: _replica_rows(shape, batch_size, seed_generator)
+                for name, shape in self.noise_shapes().items()
+            }
+        else:
+            noise = {k: keras.ops.cast(v, "float32") for k, v in noise.items()}
+        return x, noise, batch_size
+
+    def own_state(self, phase):
+        """Non-trainable variables (BatchNorm statistics) a phase moves."""
+        return [
+            v
+            for net_name in phase.networks
+            for v in getattr(self, net_name).non_trainable_variables
+        ]
+
+    def frozen_state(self, phase):
+        """Non-trainable variables a phase must leave untouched.
+
+        These are the non-trainable variables (BatchNorm statistics) of
+        the networks the phase does not train: a phase may run them in
+        training mode (batch statistics), but their moving statistics only
+        move in the phase that trains them.
+        """
+        return self._frozen_state[phase.name]
+
+    def _phase_loss(self, phase, x, noise, training):
+        total, terms = phase.loss(x, noise, training=training)
+        if set(terms) != set(phase.terms):
+            raise ValueError(
+                f"Phase {phase.name!r} declared terms {sorted(phase.terms)} "
+                f"but its loss returned {sorted(terms)}."
+            )
+        logs = dict(terms)
+        logs[phase.total_name] = total
+        return total, logs
+
+    def _after_phases(self, logs, skips):
+        """What a train step does after its phases, on every backend.
+
+        Moves the EMA copies one step (when the model keeps them) and
+        logs the number of skipped phase updates (when the non-finite
+        policy skips).
+        """
+        if self.moving_average is not None:
+            self.moving_average.update()
+        self.nonfinite_policy.log_skips(logs, skips)
+
+    def _run_phases(self):
+        return [p for p in self.phases if p.name not in self._disabled_phases]
+
+    def _update_trackers(self, logs, batch_size):
+        for tracker in self._loss_trackers:
+            if tracker.name == SKIPS_KEY:
+                tracker.update_state(logs[SKIPS_KEY])
+            elif tracker.name in logs:
+                tracker.update_state(
+                    logs[tracker.name], sample_weight=batch_size
+                )
+        return {t.name: t.result() for t in self._loss_trackers}
+
+    # ----------------------------------------------------------- compiling
+    def compile(
+        self,
+        *,
+        loss_weights=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        **optimizers,
+    ):
+        """Configures training: one optimizer per phase, and loss weights.
+
+        Model hyperparameters are constructor arguments; only the
+        optimizers and how the step runs are set here.
+
+        Args:
+            loss_weights: Dict mapping loss weight names (see
+                `default_loss_weights()`) to non-negative floats.
+                Missing entries keep their defaults.
+            run_eagerly: Run the step eagerly (for debugging).
+            steps_per_execution: Steps per compiled call (TF and JAX).
+            jit_compile: `"auto"` (Keras's default per backend), True or
+                False.
+            **optimizers: One optimizer per phase, by name (see
+                `default_optimizers()`): instances, names or config dicts.
+                Missing ones (or `None`) get the defaults. Any other
+                argument raises a `TypeError`.
+        """
+        with build_scope(self):
+            defaults = self.default_optimizers()
+            moved = {
+                name: optimizers.pop(name)
+                for name in self.deprecated_compile_arguments
+                if name in optimizers
+            }
+            unknown = set(optimizers) - set(defaults)
+            if unknown:
+                raise unknown_compile_arguments(self, unknown, defaults)
+            for name in moved:
+                warnings.warn(
+                    f"`{type(self).__name__}.compile({name}=...)` is "
+                    f"deprecated and will be removed in the next release: "
+                    f"pass `{name}` to the constructor, "
+                    f"`{type(self).__name__}({name}=...)`.",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+            if moved:
+                self.set_hyperparameters(**moved)
+            self._compile_phases_in_scope(
+                optimizers,
+                loss_weights,
+                defaults,
+                run_eagerly=run_eagerly,
+                steps_per_execution=steps_per_execution,
+                jit_compile=jit_compile,
+            )
+
+    def _compile_phases_in_scope(
+        self, optimizers, loss_weights, defaults, **kwargs
+    ):
+        # Inside the model's `build_scope`: optimizers and loss trackers
+        # belong to its distribution strategy (TensorFlow), also when
+        # `fit()` compiles implicitly.
+        optimizers = {k: v for k, v in optimizers.items() if v is not None}
+        resolved = {}
+        for name, default in defaults.items():
+            opt = keras.optimizers.get(optimizers.get(name, default))
+            if any(opt is other for other in resolved.values()):
+                raise ValueError(
+                    "Each phase needs its own optimizer instance; the same "
+                    f"instance was passed for {name!r} and another phase."
+                )
+            resolved[name] = opt
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow: each phase scales its own loss
+            # (Keras would wrap only a single `model.optimizer`).
+            resolved = {
+                name: opt
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(
+                    opt, name=f"{name}_loss_scale"
+                )
+                for name, opt in resolved.items()
+            }
+        weights = dict(self.default_loss_weights())
+        for key, value in dict(loss_weights or {}).items():
+            if isinstance(value, numbers.Real) and value < 0:
+                raise ValueError(
+                    "Loss weights must be non-negative. Received: "
+                    f"{key}={value!r}"
+                )
+            if key not in weights:
+                raise ValueError(
+                    f"Unknown loss weight {key!r}. The weights of "
+                    f"{type(self).__name__} are {sorted(weights)}."
+                )
+            weights[key] = float(value)
+        self.loss_weights = weights
+        super().compile(
+            optimizer=PhaseOptimizers(resolved),
+            auto_scale_loss=False,
+            **kwargs,
+        )
+        for name, opt in resolved.items():
+            setattr(self, name, opt)
+        self._loss_trackers = [
+            keras.metrics.Mean(name=key) for key in self._log_keys()
+        ]
+        self._loss_trackers += self.nonfinite_policy.trackers()
+        self._aegan_compile_config = {
+            "optimizers": {
+                k: keras.saving.serialize_keras_object(v)
+                for k, v in resolved.items()
+            },
+            "loss_weights": dict(weights),
+            # Model options, which files saved before they became
+            # constructor arguments hold (see `compile_from_config`).
+            "options": {},
+            **kwargs,
+        }
+        if self._phase_variables is not None:
+            self._build_optimizers()
+
+    def get_compile_config(self):
+        return self._aegan_compile_config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        # `keras.optimizers.deserialize` resolves built-in optimizers by
+        # name. The generic deserializer would import the module recorded
+        # at save time, which on PyTorch is the torch-only subclass
+        # (keras.src.backend.torch.optimizers...), so a file saved under
+        # torch would not train under TensorFlow or JAX.
+        optimizers = {
+            k: keras.optimizers.deserialize(dict(v))
+            for k, v in config.pop("optimizers").items()
+        }
+        options = dict(config.pop("options", {}))
+        # Files saved before a hyperparameter moved to the constructor
+        # carry it here: apply it as their model was trained, silently.
+        moved = {
+            name: options.pop(name)
+            for name in self.deprecated_compile_arguments
+            if name in options
+        }
+        if moved:
+            self.set_hyperparameters(**moved)
+        self.compile(**optimizers, **options, **config)
+
+    def _log_keys(self):
+        keys = []
+        for phase in self.phases:
+            keys.extend(phase.terms)
+            keys.append(phase.total_name)
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"Loss term names must be unique. Got {keys}.")
+        return keys
+
+    def _build_optimizers(self):
+        # Called by `compile()` and `build_for()`, both inside the model's
+        # `build_scope`.
+        for phase in self.phases:
+            opt = getattr(self, phase.optimizer)
+            if not opt.built:
+                opt.build(self.phase_variables(phase.name))
+
+    # -------------------------------------------------------------- fitting
+    def _prepare_fit_data(self, x):
+        """Validates `x`, builds the model on first use, returns fit data."""
+        if x is None:
+            raise ValueError("fit() needs training data. Received: x=None")
+        data = x
+        if isinstance(x, dict) or _is_array(x):
+            arrays, noise = data_checks.split_batch(x)
+            arrays = data_checks.to_numpy(arrays)
+            spec = data_checks.inspect_array(arrays)
+            data = arrays if noise is None else {"x": arrays, "noise": noise}
+        else:
+            batches, data = data_checks.peek_batches(x, ADAPT_BATCHES)
+            spec = data_checks.inspect_batches(batches)
+        if self.data_scaler is None:
+            self.build_for(spec.sample_shape, spec)
+        elif spec.sample_shape != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with sample shape {spec.sample_shape}."
+            )
+        if isinstance(data, dict):
+            self._check_noise(data["noise"], len(data["x"]))
+        if self.reference_batch is None:
+            self.reference_batch = spec.reference
+        if not self.compiled:
+            self.compile()
+        return data
+
+    def _check_noise(self, noise, n):
+        shapes = self.noise_shapes()
+        if not isinstance(noise, dict) or set(noise) != set(shapes):
+            raise ValueError(
+                f"Explicit noise must be a dict with keys {sorted(shapes)}. "
+                f"Received: {data_checks.describe(noise)}"
+            )
+        for key, shape in shapes.items():
+            value = np.asarray(noise[key])
+            # Explicit noise is used as given: non-finite codes (a way to
+            # probe the model) reach the losses and `on_nonfinite`.
+            data_checks.check_numeric(value, f"noise {key!r}", finite=False)
+            if value.shape != (n,) + tuple(shape):
+                raise ValueError(
+                    f"Noise {key!r} must have shape {(n,) + tuple(shape)}. "
+                    f"Received: shape={value.shape}"
+                )
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """Trains the model; see `keras.Model.fit`.
+
+        Args:
+            x: Training data: a NumPy array (images `(N, H, W, C)` or
+                vectors `(N, features)`), a dict `{"x": x, "noise": noise}`
+                with explicit per-sample noise, a `tf.data.Dataset`, a
+                `keras.utils.PyDataset`, a torch `DataLoader` or a Python
+                generator yielding such batches. Labels in `(x, y)`
+                batches are ignored.
+            y: Not used: adversarial training has no targets. Passing it
+                raises a `ValueError`.
+            batch_size: Batch size for array data.
+            epochs: Number of epochs.
+            **kwargs: Other `keras.Model.fit` arguments (callbacks,
+                validation_data, shuffle, verbose, ...).
+
+        Returns:
+            A `keras.callbacks.History` with every loss term and each
+            phase's total.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is trained without targets; pass "
+                f"only x. Received: y={data_checks.describe(y)}"
+            )
+        if batch_size is not None:
+            check_positive_int("batch_size", batch_size)
+        data = self._prepare_fit_data(x)
+        data, batch_size = prepare_replicas(self, data, batch_size)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        backup = _find_restoring_callback(callbacks)
+        resume = backup.restore(self) if backup is not None else None
+        epoch, start = _resume_position(resume, kwargs.pop("initial_epoch", 0))
+        position = self.training_position
+        position.batches = None
+        if self.noise == "host" and not isinstance(data, dict):
+            data = self._host_batches(data, x, batch_size, kwargs, resume)
+            if resume is not None and resume["host_rng"] is not None:
+                if resume["epoch_done"]:
+                    data.next_epoch()
+                else:
+                    data.start = start
+            batch_size = None
+        if start and not position.epoch_start:
+            warnings.warn(
+                "Resuming from a checkpoint taken inside epoch "
+                f"{epoch + 1} (after batch {start}). The position in this "
+                "data cannot be rebuilt (only array data with noise='host' "
+                "can), so the epoch restarts from its first batch with the "
+                "saved weights.",
+                stacklevel=2,
+            )
+        guards = self.nonfinite_policy.callbacks(self.phases, callbacks)
+        validation = kwargs.get("validation_data")
+        if validation is not None and _is_array(validation):
+            kwargs["validation_data"] = self._check_eval_arrays(validation)
+        kwargs.update(batch_size=batch_size, callbacks=guards + callbacks)
+        if not position.epoch_start:
+            return super().fit(
+                data, epochs=epochs, initial_epoch=epoch, **kwargs
+            )
+        # Resuming inside an epoch: Keras runs whole epochs only, so the
+        # rest of this one is a fit() of its own, then the others follow.
+        position.partial_epoch = True
+        try:
+            first = super().fit(
+                data, epochs=epoch + 1, initial_epoch=epoch, **kwargs
+            )
+        finally:
+            position.partial_epoch = False
+        if epoch + 1 >= epochs or self.stop_training:
+            return first
+        history = super().fit(
+            data, epochs=epochs, initial_epoch=epoch + 1, **kwargs
+        )
+        history.epoch = first.epoch + history.epoch
+        for key, values in first.history.items():
+            history.history[key] = values + history.history.get(key, [])
+        return history
+
+    def _host_batches(self, data, x, batch_size, kwargs, resume):
+        """The seeded `HostNoiseBatches` of `noise="host"` array data."""
+        if not isinstance(data, np.ndarray):
+            raise ValueError(
+                "noise='host' draws the data order and the noise with "
+                "NumPy and needs array data; pass a NumPy array, or "
+                "feed noise explicitly as {'x': ..., 'noise': ...}. "
+                f"Received: {data_checks.describe(x)}"
+            )
+        position = self.training_position
+        if resume is not None and resume["host_rng"] is not None:
+            position.host_rng.bit_generator.state = resume["host_rng"]
+        batches = HostNoiseBatches(
+            data,
+            batch_size or 32,
+            kwargs.pop("shuffle", True),
+            position.host_rng,
+            self.noise_shapes(),
+        )
+        if resume is not None and resume["batches_per_epoch"] not in (
+            None,
+            batches.batches_per_epoch,
+        ):
+            raise ValueError(
+                "The checkpoint was taken with "
+                f"{resume['batches_per_epoch']} batches per epoch; this "
+                f"fit() has {batches.batches_per_epoch}. Resume with the "
+                "same data and batch_size, or use a new backup_dir."
+            )
+        # The dataset already ordered the samples; Keras must not reorder
+        # its batches with its own (per-backend) generator.
+        kwargs["shuffle"] = False
+        position.batches = batches
+        return batches
+
+    def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
+        """Reports every loss term on `x` without updating any weights.
+
+        Noise comes from a separate evaluation seed generator, so running
+        `evaluate()` does not change the training noise stream.
+
+        Args:
+            x: Data as for `fit()`.
+            y: Not used; must be None.
+            batch_size: Batch size for array data.
+            **kwargs: Other `keras.Model.evaluate` arguments.
+
+        Returns:
+            Scalar or list, or a dict with `return_dict=True`.
+        """
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is evaluated without targets. "
+                f"Received: y={data_checks.describe(y)}"
+            )
+        self._require_built("evaluate")
+        if _is_array(x):
+            x = self._check_eval_arrays(x)
+        return super().evaluate(x, batch_size=batch_size, **kwargs)
+
+    def _check_eval_arrays(self, x):
+        x = data_checks.to_numpy(x)
+        data_checks.check_numeric(x)
+        if tuple(x.shape[1:]) != self.data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}"
+                f". Received data with shape {tuple(x.shape)}."
+            )
+        return x
+
+    def _require_built(self, what):
+        if self._phase_variables is None:
+            raise ValueError(
+                f"{type(self).__name__} is not built yet: call fit() before "
+                f"{what}() so the data shape is known."
+            )
+
+    # --------------------------------------------------------- user methods
+    def call(self, z, training=False):
+        """Maps latent codes to samples in the user's units (float)."""
+        return self.data_scaler.inverse(self.generator(z, training=training))
+
+    def _latent_batch(self, n, seed):
+        n = check_positive_int("n", n)
+        rng = (
+            self.training_position.generate_rng
+            if seed is None
+            else np.random.default_rng(seed)
+        )
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n, seed=None, batch_size=256, ema=False, refine=None):
+        """Generates `n` samples in the data's range and dtype.
+
+        Args:
+            n: Number of samples.
+            seed: Seed of the latent batch (NumPy, so the same seed gives
+                the same codes on every backend). `None` continues the
+                model's own stream.
+            batch_size: Batch size of the generator calls.
+            ema: Use the moving average of the generator (needs a model
+                built with `ema_decay`) instead of its trained weights.
+            refine: `None` (default): one generator call per sample.
+                `"rejection"`: discriminator rejection sampling (Azadi et
+                al. 2019): candidates are accepted with a probability
+                that grows with the data discriminator's logit (see
+                `keras_aegan.trainers.refined_sampling`); always returns
+                exactly `n` samples. Needs a model whose discriminator
+                scores a sample alone (`refine_network`).
+
+        Returns:
+            NumPy array of shape `(n, *data_shape)`.
+        """
+        self._require_built("generate")
+        if check_refine(refine) is None:
+            return self.decode(self._latent_batch(n, seed), batch_size, ema=ema)
+        n = check_positive_int("n", n)
+        critic = self._refinement_critic(refine)
+        rng = (
+            self.training_position.generate_rng
+            if seed is None
+            else np.random.default_rng(seed)
+        )
+
+        def propose(k):
+            z = rng.standard_normal((k, self.latent_dim)).astype("float32")
+            return self.decode(z, batch_size, ema=ema)
+
+        def score(samples):
+            x = self._to_network_units(samples)
+            return np.asarray(
+                critic.predict(x, batch_size=batch_size, verbose=0)
+            ).reshape(-1)
+
+        return rejection_sample(n, propose, score, rng, batch_size)
+
+    def _refinement_critic(self, refine):
+        name = getattr(self, "refine_network", None)
+        if name is None:
+            raise ValueError(
+                f"{type(self).__name__} has no discriminator that scores a "
+                "sample alone, which refined sampling needs (AEGAN, "
+                "AlphaGAN and DCGAN have one). Received: "
+                f"refine={refine!r}"
+            )
+        return getattr(self, name)
+
+    def decode(self, z, batch_size=256, ema=False):
+        """Maps latent codes `(n, latent_dim)` to samples (NumPy).
+
+        Args:
+            z: Latent codes, shape `(n, latent_dim)`.
+            batch_size: Batch size of the generator calls.
+            ema: Use the generator's moving average (see `generate`).
+
+        Returns:
+            NumPy array of shape `(n, *data_shape)` in the data's units.
+        """
+        self._require_built("decode")
+        generator = self.network_for("generator", ema)
+        z = self._check_latent(z)
+        y = generator.predict(z, batch_size=batch_size, verbose=0)
+        return self.data_scaler.to_user_numpy(y)
+
+    def _check_latent(self, z):
+        z = data_checks.to_numpy(z)
+        data_checks.check_numeric(z, "latent batch")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Latent codes must have shape (n, {self.latent_dim}). "
+                f"Received: shape={z.shape}"
+            )
+        return z.astype("float32")
+
+    def _to_network_units(self, x):
+        x = self._check_eval_arrays(x)
+        offset = keras.ops.convert_to_numpy(self.data_scaler.offset)
+        scale = keras.ops.convert_to_numpy(self.data_scaler.scale)
+        return ((x.astype("float32") - offset) / scale).astype("float32")
+
+    # ------------------------------------------------------------- saving
+    # A local `.keras` or single `.weights.h5` file is written to a
+    # temporary file next to it, flushed to disk and renamed over the
+    # target (`keras_aegan.utils.atomic.atomic_path`): a process killed
+    # while saving leaves the previous file intact and loadable. Remote
+    # paths, sharded weights and `overwrite=False` go to Keras unchanged.
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model as a `.keras` file, atomically; see
+        `keras.Model.save`.
+
+        Args:
+            filepath: Path ending in `.keras`.
+            overwrite: Whether to replace an existing file.
+            zipped: As in `keras.Model.save`.
+            **kwargs: Passed to `keras.Model.save`.
+        """
+        path = os.fspath(filepath)
+        if _atomic(path, ".keras", overwrite) and zipped is not False:
+            with atomic_path(path, suffix=".keras") as tmp:
+                return super().save(tmp, zipped=zipped, **kwargs)
+        return super().save(
+            filepath, overwrite=overwrite, zipped=zipped, **kwargs
+        )
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves all weights to a `.weights.h5` file, atomically; see
+        `keras.Model.save_weights`.
+
+        Args:
+            filepath: Path ending in `.weights.h5`.
+            overwrite: Whether to replace an existing file.
+            max_shard_size: As in `keras.Model.save_weights` (sharded
+                files are written by Keras, not atomically).
+        """
+        path = os.fspath(filepath)
+        if _atomic(path, ".weights.h5", overwrite) and max_shard_size is None:
+            with atomic_path(path, suffix=".weights.h5") as tmp:
+                return super().save_weights(tmp)
+        return super().save_weights(
+            filepath, overwrite=overwrite, max_shard_size=max_shard_size
+        )
 
     # --------------------------------------------------------- serialization
     def get_config(self):
@@ -534,3 +1219,63 @@ def _dtype_policy(policy):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def _replica_rows(shape, batch_size, seed_generator):
+    """This replica's rows of one normal draw for the global batch.
+
+    With one replica (JAX under `keras.distribution`, which sees the
+    global batch, or no distribution at all) that is the draw itself.
+    Replicas of a `tf.distribute` strategy or `torch.distributed`
+    processes share the seed state, so each draws the whole global batch
+    and keeps its own slice: the noise, and so the training, is the same
+    as on one device with the global batch.
+    """
+    index, count = replica_position()
+    shape = tuple(shape)
+    if count == 1:
+        return keras.random.normal((batch_size,) + shape, seed=seed_generator)
+    full = keras.random.normal((count, batch_size) + shape, seed=seed_generator)
+    return keras.ops.take(full, index, axis=0)
+
+
+def _is_array(x):
+    return isinstance(x, (np.ndarray, list)) or (
+        hasattr(x, "shape")
+        and hasattr(x, "dtype")
+        and hasattr(x, "__len__")
+        and not hasattr(x, "as_numpy_iterator")
+    )
+
+
+def _find_restoring_callback(callbacks):
+    """The callback that restores a checkpoint before `fit()` starts.
+
+    One that declares `restores_training_position` (for example
+    `keras_aegan.callbacks.BackupAndRestore`), found by that public
+    attribute so the trainer does not depend on the callbacks package.
+    """
+    found = [
+        c for c in callbacks if getattr(c, "restores_training_position", False)
+    ]
+    if len(found) > 1:
+        raise ValueError(
+            "fit() takes at most one keras_aegan BackupAndRestore callback. "
+            f"Received {len(found)}."
+        )
+    return found[0] if found else None
+
+
+def _resume_position(resume, initial_epoch):
+    """(first epoch, batches of it already done) for this fit()."""
+    if resume is None:
+        return initial_epoch, 0
+    if resume["epoch_done"]:
+        return resume["epoch"] + 1, 0
+    return resume["epoch"], resume["batch"]
+
+
+def _atomic(path, suffix, overwrite):
+    if "://" in path or not path.endswith(suffix):
+        return False
+    return overwrite or not os.path.exists(path)

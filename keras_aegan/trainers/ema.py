@@ -42,24 +42,24 @@ def _clone(network, name):
     return clone
 
 
-class EMASupport:
-    """Mixed into `AdversarialTrainer`: EMA copies of chosen networks.
+class ExponentialMovingAverage:
+    """EMA copies of a model's networks, updated inside the train step.
 
-    When the model has `ema_decay` set, `build_for()` creates, for each
-    name in the class attribute `ema_network_names`, a non-trainable
-    copy `ema_<name>` of that network (same architecture, own variables,
-    starting from the network's current values). After the phases of
-    every train step, inside the compiled step on every backend, each
-    copy's variables move towards the network's:
+    `AdversarialTrainer` holds one as `model.moving_average` when it is
+    built with `ema_decay` set. `build(model, names)` creates, for each
+    name, a non-trainable copy `ema_<name>` of that network as a model
+    attribute (same architecture, own variables, starting from the
+    network's current values) and the update counter `ema_updates` (a
+    model variable). After the phases of every train step, inside the
+    compiled step on every backend, `update()` moves each copy's
+    variables towards the network's:
 
         ema = d_t * ema + (1 - d_t) * value,
-        d_t = ema_decay * min(1, t / ema_warmup)   (d_t = ema_decay when
-                                                   ema_warmup is 0)
+        d_t = decay * min(1, t / warmup)   (d_t = decay when warmup is 0)
 
-    where `t` is the number of EMA updates made before (`ema_updates`,
-    a model variable). During warm-up the average therefore starts as a
-    copy (`d_0 = 0`) and its horizon grows, so the first, poor weights
-    are forgotten quickly.
+    where `t` is the number of updates made before. During warm-up the
+    average therefore starts as a copy (`d_0 = 0`) and its horizon grows,
+    so the first, poor weights are forgotten quickly.
 
     BatchNorm: the moving mean and variance of the copy are averaged
     with the same `d_t` as its weights (non-float variables, if any, are
@@ -69,31 +69,61 @@ class EMASupport:
     instead, as some libraries do, pairs averaged weights with the
     statistics of the latest weights only.)
 
-    The copies and `ema_updates` are model variables: they are saved
-    with the model and in `BackupAndRestore` checkpoints, restored by a
-    resume, and rolled back by `NonFiniteRollback`. They are not
-    trained and not seen by any optimizer.
+    The copies and the counter are model variables: they are saved with
+    the model and in `BackupAndRestore` checkpoints, restored by a
+    resume, and rolled back by `NonFiniteRollback`. They are not trained
+    and not seen by any optimizer.
+
+    Args:
+        decay: The decay, a number in [0, 1).
+        warmup: Steps over which the decay ramps up from 0 (0: none).
+
+    Example:
+
+    ```python
+    average = ExponentialMovingAverage(0.999, warmup=100)
+    average.build(model, ("generator",))  # creates model.ema_generator
+    average.update()  # in the train step, after the phases
+    ```
     """
 
-    #: Names of the networks that get an EMA copy when EMA is on.
-    ema_network_names = ()
+    def __init__(self, decay, warmup=0):
+        decay, warmup = check_ema_arguments(decay, warmup)
+        if decay is None:
+            raise ValueError(
+                "ExponentialMovingAverage needs a decay in [0, 1). "
+                "Received: decay=None"
+            )
+        self.decay = decay
+        self.warmup = warmup
+        self.pairs = None
+        self.updates = None
 
     @property
-    def has_ema(self):
-        """Whether the model keeps EMA copies (`ema_decay` is not None)."""
-        return self.ema_decay is not None
+    def built(self):
+        """Whether `build()` has made the copies and the counter."""
+        return self.pairs is not None
 
-    def _build_ema(self):
-        if not self.has_ema or self._ema_pairs is not None:
+    def build(self, model, names):
+        """Creates the copies `ema_<name>` and the counter (once).
+
+        Copies already set on the model (a loaded model's) are kept and
+        take the network's current values.
+
+        Args:
+            model: The model owning the networks.
+            names: Names of the networks (model attributes) to average.
+        """
+        if self.built:
             return
         pairs = []
-        for name in self.ema_network_names:
-            network = getattr(self, name)
+        for name in names:
+            network = getattr(model, name)
             attr = f"ema_{name}"
-            copy = getattr(self, attr, None)
+            copy = getattr(model, attr, None)
             if copy is None:
                 copy = _clone(network, attr)
-                setattr(self, attr, copy)
+                setattr(model, attr, copy)
             live_vars, ema_vars = network.variables, copy.variables
             if [tuple(v.shape) for v in live_vars] != [
                 tuple(v.shape) for v in ema_vars
@@ -108,31 +138,30 @@ class EMASupport:
                 # twice.
                 ema.assign(keras.ops.convert_to_numpy(live))
                 pairs.append((live, ema))
-        if self.ema_updates is None:
-            self.ema_updates = self.add_weight(
+        if getattr(model, "ema_updates", None) is None:
+            model.ema_updates = model.add_weight(
                 shape=(),
                 initializer="zeros",
                 dtype="int32",
                 trainable=False,
                 name="ema_updates",
             )
-        object.__setattr__(self, "_ema_pairs", pairs)
+        self.updates = model.ema_updates
+        self.pairs = pairs
 
-    def _ema_rate(self):
+    def rate(self):
         """`d_t` of the next update, a float32 scalar tensor."""
-        decay = keras.ops.convert_to_tensor(self.ema_decay, "float32")
-        if not self.ema_warmup:
+        decay = keras.ops.convert_to_tensor(self.decay, "float32")
+        if not self.warmup:
             return decay
-        t = keras.ops.cast(self.ema_updates, "float32")
-        return decay * keras.ops.minimum(1.0, t / float(self.ema_warmup))
+        t = keras.ops.cast(self.updates, "float32")
+        return decay * keras.ops.minimum(1.0, t / float(self.warmup))
 
-    def _update_ema(self):
-        """Moves every EMA copy one step towards its network."""
-        if not self.has_ema:
-            return
-        d = self._ema_rate()
+    def update(self):
+        """Moves every copy one step towards its network."""
+        d = self.rate()
         rates = {}  # d in each variable dtype, cast once per step
-        for live, ema in self._ema_pairs:
+        for live, ema in self.pairs:
             dtype = ema.dtype
             if "float" not in str(dtype):
                 ema.assign(live.value)
@@ -143,20 +172,4 @@ class EMASupport:
             value = keras.ops.cast(live.value, dtype)
             # d * ema + (1 - d) * value is exactly `value` when d = 0.
             ema.assign(d_v * ema.value + (1.0 - d_v) * value)
-        self.ema_updates.assign_add(keras.ops.ones((), "int32"))
-
-    def network_for(self, name, ema):
-        """The network `name`, or its EMA copy when `ema` is True."""
-        if not ema:
-            return getattr(self, name)
-        if not self.has_ema:
-            raise ValueError(
-                f"ema=True needs a model built with ema_decay set; this "
-                f"{type(self).__name__} has ema_decay=None."
-            )
-        if name not in self.ema_network_names:
-            raise ValueError(
-                f"{type(self).__name__} keeps EMA copies of "
-                f"{list(self.ema_network_names)} only. Received: {name!r}"
-            )
-        return getattr(self, f"ema_{name}")
+        self.updates.assign_add(keras.ops.ones((), "int32"))

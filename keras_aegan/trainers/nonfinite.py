@@ -17,6 +17,88 @@ class NonFiniteLossError(FloatingPointError):
     """A phase's loss or one of its terms became NaN or infinite."""
 
 
+class NonFinitePolicy:
+    """What a model does with a non-finite (NaN/Inf) phase loss.
+
+    `AdversarialTrainer` holds one as `model.nonfinite_policy`, made from
+    its `on_nonfinite` argument. The train step asks it which state a
+    phase update must leave unchanged when its loss is not finite
+    (`gated_state`) and logs the skip count through it (`log_skips`);
+    `compile()` adds its loss tracker (`trackers`) and `fit()` its
+    callbacks (`callbacks`), which run before the user's so that a
+    checkpoint never sees an unchecked batch.
+
+    Args:
+        mode: `"raise"` (stop at the batch, `NonFiniteGuard`), `"skip"`
+            (drop the phase update on device and count it) or
+            `"rollback"` (skip, then `NonFiniteRollback` restores the
+            last good snapshot with lower learning rates).
+
+    Example:
+
+    ```python
+    policy = NonFinitePolicy("skip")
+    policy.skips  # True: the step drops non-finite updates
+    ```
+    """
+
+    MODES = ("raise", "skip", "rollback")
+
+    def __init__(self, mode):
+        if mode not in self.MODES:
+            raise ValueError(
+                f"`on_nonfinite` must be one of {self.MODES}. Received: "
+                f"on_nonfinite={mode!r}"
+            )
+        self.mode = mode
+
+    @property
+    def skips(self):
+        """Whether the step drops non-finite phase updates on device."""
+        return self.mode in ("skip", "rollback")
+
+    def gated_state(self, model, phase):
+        """State a skipped update of `phase` must leave as it was.
+
+        Empty unless updates are skipped; then the phase's trainable
+        variables, the non-trainable variables of its networks and the
+        variables of its optimizer.
+        """
+        if not self.skips:
+            return []
+        return (
+            model.phase_variables(phase.name)
+            + model.own_state(phase)
+            + list(getattr(model, phase.optimizer).variables)
+        )
+
+    def log_skips(self, logs, skips):
+        """Adds a step's number of skipped phase updates to `logs`.
+
+        Under `SKIPS_KEY`, and only when updates are skipped.
+        """
+        if self.skips:
+            logs[SKIPS_KEY] = skips
+
+    def trackers(self):
+        """The metric that sums the skipped updates (empty for "raise")."""
+        return [keras.metrics.Sum(name=SKIPS_KEY)] if self.skips else []
+
+    def callbacks(self, phases, given):
+        """The callbacks `fit()` puts before the user's callbacks `given`.
+
+        A `NonFiniteGuard` for `"raise"`; for `"rollback"` a
+        `NonFiniteRollback` with its defaults unless `given` has one.
+        """
+        if self.mode == "raise":
+            return [NonFiniteGuard(phases)]
+        if self.mode == "rollback" and not any(
+            isinstance(c, NonFiniteRollback) for c in given
+        ):
+            return [NonFiniteRollback()]
+        return []
+
+
 class NonFiniteGuard(keras.callbacks.Callback):
     """Raises `NonFiniteLossError` at the first batch with a bad loss.
 

@@ -4,7 +4,7 @@ import jax
 import keras
 
 
-class PhaseStep:
+class JAXPhaseTrainer:
     """Train and test steps for the JAX backend.
 
     Keras's JAX `fit()` passes the model state in and expects the new state
@@ -108,7 +108,7 @@ class PhaseStep:
             updates = dict(changed)
             updates.update(zip(map(id, variables), new_phase_values))
             new_opt = dict(zip(map(id, opt.variables), new_opt_values))
-            if self.skips_nonfinite:
+            if self.nonfinite_policy.skips:
                 # Keep the old state of everything the phase would change.
                 finite = jax.numpy.isfinite(total)
                 updates = {
@@ -123,10 +123,10 @@ class PhaseStep:
             values.update(updates)
             opt_values.update(new_opt)
             logs.update(phase_logs)
-        if self.has_ema:
-            _, changed = self._scoped(values, self._update_ema)
-            values.update(changed)
-        self._log_skips(logs, skips)
+        _, changed = self._scoped(
+            values, lambda: self._after_phases(logs, skips)
+        )
+        values.update(changed)
         results, metric_values = self._update_metrics(
             dict(zip(map(id, self.metrics_variables), metric_values)),
             logs,

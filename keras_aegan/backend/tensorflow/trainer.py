@@ -5,7 +5,7 @@ import tensorflow as tf
 from keras_aegan.backend.tensorflow.replicas import replica_position
 
 
-class PhaseStep:
+class TensorFlowPhaseTrainer:
     """Train and test steps for the TensorFlow backend.
 
     Keras wraps `train_step` in `tf.function` (with XLA when
@@ -24,7 +24,7 @@ class PhaseStep:
             variables = self.phase_variables(phase.name)
             frozen = self.frozen_state(phase)
             saved = [tf.identity(v.value) for v in frozen]
-            gated = self.gated_state(phase)
+            gated = self.nonfinite_policy.gated_state(self, phase)
             before = [tf.identity(v.value) for v in gated]
             with tf.GradientTape() as tape:
                 total, phase_logs = self._phase_loss(
@@ -45,8 +45,7 @@ class PhaseStep:
                     v.assign(tf.where(finite, v.value, old))
                 skips += 1.0 - tf.cast(finite, "float32")
             logs.update(phase_logs)
-        self._update_ema()
-        self._log_skips(logs, skips)
+        self._after_phases(logs, skips)
         return self._update_trackers(logs, batch_size)
 
     def test_step(self, data):

@@ -5,7 +5,7 @@ import torch
 from keras_aegan.backend.torch.replicas import average_across_replicas
 
 
-class PhaseStep:
+class TorchPhaseTrainer:
     """Train and test steps for the PyTorch backend.
 
     Runs eagerly. `torch.autograd.grad` is asked for the gradients of the
@@ -43,8 +43,7 @@ class PhaseStep:
                     p.requires_grad_(True)
             skips += skipped
         with torch.no_grad():
-            self._update_ema()
-        self._log_skips(logs, torch.tensor(skips))
+            self._after_phases(logs, torch.tensor(skips))
         with torch.no_grad():
             return self._update_trackers(logs, batch_size)
 
@@ -55,7 +54,7 @@ class PhaseStep:
         saved = [v.value.detach().clone() for v in frozen]
         # on_nonfinite="skip": a bad loss applies nothing, so only the
         # BatchNorm statistics its forward pass moved need restoring.
-        skip_mode = self.skips_nonfinite
+        skip_mode = self.nonfinite_policy.skips
         own = self.own_state(phase) if skip_mode else []
         before = [v.value.detach().clone() for v in own]
         total, phase_logs = self._phase_loss(phase, x, noise, training=True)

@@ -1,4 +1,4 @@
-"""Selectable adversarial loss and gradient penalty for the models."""
+"""AdversarialObjective: how a model's discriminators are trained."""
 
 import warnings
 
@@ -21,47 +21,73 @@ PENALTIES = ("gp", "r1", "r2")
 DEFAULT_PENALTY_WEIGHTS = {"gp": 10.0, "r1": 10.0, "r2": 10.0}
 PENALTY_NOISE = "penalty"
 AUGMENT_NOISE = "augment"
+#: The arguments that models take flat and record in their own configs
+#: (`augment_calls` is fixed by the model, `augment` offered by some).
+MODEL_ARGUMENTS = (
+    "adversarial_loss",
+    "penalty",
+    "penalty_weight",
+    "penalty_interval",
+)
 
 
-class LossOptions:
-    """Mixed into models whose discriminators output logits or scores.
+@keras.saving.register_keras_serializable(package="keras_aegan")
+class AdversarialObjective:
+    """The adversarial objective of a model: loss, penalty, augmentation.
 
-    Gives a model the `adversarial_loss`, `penalty`, `penalty_weight` and
-    `penalty_interval` arguments:
+    A model holds one as `model.objective` and calls it in its losses:
+    `objective.loss` is the `AdversarialLoss` (discriminator terms,
+    generator term, `reflect`), `penalty_terms(...)` adds the optional
+    gradient penalties (lazily, every `penalty_interval` steps) and
+    `augment_input(...)` applies DiffAugment to the data
+    discriminator's inputs. The noise they read (`noise_shapes()`) is
+    drawn with the rest of the step's noise.
 
-    - `adversarial_loss`: `"non_saturating"` (default), `"hinge"`,
-      `"least_squares"` or `"wasserstein"` (see
-      `keras_aegan.losses.get_adversarial_loss`).
-    - `penalty`: `None`, `"gp"` (WGAN-GP at random interpolates of real
-      and generated samples), `"r1"` (on real samples) or `"r2"` (on
-      generated samples), added to each discriminator's loss with
-      `penalty_weight` (default 10: the papers' lambda and gamma).
-    - `penalty_interval`: lazy regularisation (StyleGAN2): the penalty is
-      computed on one step in `penalty_interval`, multiplied by
-      `penalty_interval`, so its average strength is unchanged. The step
-      count is a model variable (`penalty_steps`), saved with the model.
+    The lazy penalty's step counter is a variable of the model
+    (`penalty_steps`), created by `build(model, discriminators)` in the
+    model's `build_networks` and saved with the model.
 
-    A subclass calls `_init_loss_options(...)` in `__init__`,
-    `_build_loss_state(discriminators)` in `build_networks` and
-    `penalty_terms(...)` in its discriminator loss; the penalty's noise is
-    added to the default per-phase noise (a model with its own
-    `noise_shapes` adds `penalty_noise_shapes()` itself).
+    Args:
+        adversarial_loss: `"non_saturating"` (default), `"hinge"`,
+            `"least_squares"` or `"wasserstein"` (see
+            `keras_aegan.losses.get_adversarial_loss`), or an
+            `AdversarialLoss`.
+        penalty: `None` (default), `"gp"` (WGAN-GP at random
+            interpolates of real and generated samples), `"r1"` (on real
+            samples) or `"r2"` (on generated samples), added to each
+            discriminator's loss.
+        penalty_weight: Weight of the penalty (default 10: the papers'
+            lambda and gamma). Needs a `penalty`.
+        penalty_interval: Lazy regularisation (StyleGAN2): the penalty
+            is computed on one step in `penalty_interval`, multiplied by
+            `penalty_interval`, so its average strength is unchanged.
+        augment: `None` (default) or a DiffAugment policy for images
+            (see `keras_aegan.losses.diff_augment`), e.g.
+            `"translation,cutout"`.
+        augment_calls: How many data-discriminator calls one train step
+            makes (each call is augmented with its own parameters).
+
+    Example:
+
+    ```python
+    objective = AdversarialObjective("hinge", penalty="r1")
+    d_real, d_fake = objective.loss.discriminator_terms(d(x), d(fake))
+    extra, terms = objective.penalty_terms({"d_penalty": (d, x, fake)}, noise)
+    d_loss = d_real + d_fake + extra
+    ```
     """
 
-    #: DiffAugment policy of the data discriminator's inputs (a string
-    #: such as `"translation,cutout"`), or None; set by `_init_augment`
-    #: in the models that offer `augment`.
-    augment = None
-
-    def _init_loss_options(
+    def __init__(
         self,
         adversarial_loss="non_saturating",
         penalty=None,
         penalty_weight=None,
         penalty_interval=1,
+        augment=None,
+        augment_calls=1,
     ):
-        self.adversarial = get_adversarial_loss(adversarial_loss)
-        self.adversarial_loss = self.adversarial.name
+        self.loss = get_adversarial_loss(adversarial_loss)
+        self.adversarial_loss = self.loss.name
         if penalty is not None and penalty not in PENALTIES:
             raise ValueError(
                 f"`penalty` must be None or one of {PENALTIES}. Received: "
@@ -86,10 +112,19 @@ class LossOptions:
         self.penalty_interval = check_positive_int(
             "penalty_interval", penalty_interval
         )
+        self.augment = ",".join(parse_policy(augment)) or None
+        self.augment_calls = check_positive_int("augment_calls", augment_calls)
+        #: The lazy penalty's step counter (a model variable), or None.
         self.penalty_steps = None
 
-    def _build_loss_state(self, discriminators=()):
-        """Creates the lazy-penalty step counter (once).
+    # ------------------------------------------------------------- building
+    def build(self, model, discriminators=()):
+        """Creates the model's lazy-penalty step counter (once).
+
+        Call it in the model's `build_networks`, after its networks: the
+        counter is `model.penalty_steps`, an int32 variable of the model
+        (so it is saved with it), created only when `penalty_interval`
+        is above 1.
 
         Also warns when a penalised discriminator normalises over the
         batch: the penalty is per sample, batch statistics couple the
@@ -97,12 +132,16 @@ class LossOptions:
         `BatchNormalization` differs from JAX's and PyTorch's
         (`tf.nn.moments` stops the gradient of the mean inside the
         variance), so results would depend on the backend.
+
+        Args:
+            model: The model that owns the counter.
+            discriminators: The networks the penalty applies to.
         """
         if self.penalty is not None:
             for net in discriminators:
                 _warn_batch_norm(net)
         if self.penalty_interval > 1 and self.penalty_steps is None:
-            self.penalty_steps = self.add_weight(
+            self.penalty_steps = model.add_weight(
                 shape=(),
                 initializer="zeros",
                 dtype="int32",
@@ -110,18 +149,26 @@ class LossOptions:
                 name="penalty_steps",
             )
 
-    def default_network(self, role, data_shape, name):
-        """The base's default network; penalised data critics lack BatchNorm.
+    def default_network(self, role, data_shape, width, name):
+        """A penalised data discriminator without BatchNorm, or None.
 
         With a `penalty`, the default conv discriminator of images and
-        sequences is built with `batch_norm=False` (see
-        `_build_loss_state` for why); the vector MLPs have none anyway.
-        Used by `AdversarialTrainer.build_default_networks`.
+        sequences is built with `batch_norm=False` (see `build` for
+        why); the vector MLPs have none anyway. Used by
+        `AdversarialTrainer.default_network`.
+
+        Args:
+            role: A role of `keras_aegan.networks.default_network`.
+            data_shape: Shape of one sample.
+            width: The model's `width` (`None`: the default).
+            name: Name of the network.
+
+        Returns:
+            The network, or `None` where the plain default applies.
         """
         rank = len(data_shape)
         if self.penalty is None or role != "data_discriminator" or rank == 1:
-            return super().default_network(role, data_shape, name)
-        width = getattr(self, "width", None)
+            return None
         if rank == 3:
             net = networks.image_discriminator(
                 data_shape, width or DEFAULT_IMAGE_WIDTH, batch_norm=False
@@ -134,36 +181,20 @@ class LossOptions:
         return net
 
     def noise_shapes(self):
-        """The model's noise plus the penalty's (see `penalty_noise_shapes`).
+        """The noise the objective reads each step, by name.
 
-        Models that define their own noise (not one latent batch per
-        phase) override this and add `penalty_noise_shapes()`. With
-        `augment` set, also the augmentation's (`augment_noise_shapes`).
+        `"penalty"`: WGAN-GP's interpolation weight, shape `(1,)`;
+        `"augment"`: the augmentation's uniforms, `(augment_calls,
+        PARAMS_PER_CALL)` per sample. Empty without either.
         """
-        shapes = dict(super().noise_shapes())
-        shapes.update(self.penalty_noise_shapes())
-        shapes.update(self.augment_noise_shapes())
+        shapes = {}
+        if self.penalty == "gp":
+            shapes[PENALTY_NOISE] = (1,)
+        if self.augment is not None:
+            shapes[AUGMENT_NOISE] = (self.augment_calls, PARAMS_PER_CALL)
         return shapes
 
-    def _init_augment(self, augment, calls):
-        """Sets up DiffAugment of the data discriminator's inputs.
-
-        Args:
-            augment: `None` or a policy for
-                `keras_aegan.losses.diff_augment` (e.g.
-                `"translation,cutout"`).
-            calls: How many data-discriminator calls one train step
-                makes (each gets its own augmentation parameters).
-        """
-        self.augment = ",".join(parse_policy(augment)) or None
-        self._augment_calls = calls
-
-    def augment_noise_shapes(self):
-        """Noise of the augmentation: uniforms per call and sample."""
-        if self.augment is None:
-            return {}
-        return {AUGMENT_NOISE: (self._augment_calls, PARAMS_PER_CALL)}
-
+    # --------------------------------------------------------- augmentation
     def check_augment(self, data_shape):
         """Refuses `augment` for data that are not images."""
         if self.augment is not None and len(data_shape) != 3:
@@ -191,10 +222,7 @@ class LossOptions:
         uniforms = penalties.uniform_from_normal(noise[AUGMENT_NOISE][:, call])
         return diff_augment(x, uniforms, self.augment)
 
-    def penalty_noise_shapes(self):
-        """Noise the penalty draws each step (WGAN-GP's interpolation)."""
-        return {PENALTY_NOISE: (1,)} if self.penalty == "gp" else {}
-
+    # ------------------------------------------------------------ penalties
     def penalty_value(self, network, real, fake, noise, training=True):
         """The unweighted penalty of one discriminator (a scalar tensor).
 
@@ -227,7 +255,7 @@ class LossOptions:
             `(weighted_sum, terms)`: the sum to add to the phase loss
             (`penalty_weight * interval * value` on the steps that
             compute it, else 0) and a dict of the unweighted values
-            (0 on skipped steps).
+            (0 on skipped steps). `(0.0, {})` without a penalty.
         """
         if self.penalty is None:
             return 0.0, {}
@@ -253,14 +281,70 @@ class LossOptions:
         terms = dict(zip(networks, values))
         return scale * sum(values), terms
 
-    def loss_options_config(self):
-        """The constructor arguments of `LossOptions`, for `get_config`."""
+    # -------------------------------------------------------- serialization
+    def get_config(self):
         return {
             "adversarial_loss": self.adversarial_loss,
             "penalty": self.penalty,
             "penalty_weight": self.penalty_weight,
             "penalty_interval": self.penalty_interval,
+            "augment": self.augment,
+            "augment_calls": self.augment_calls,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def model_config(self):
+        """The `MODEL_ARGUMENTS` of `get_config`, for a model's config."""
+        config = self.get_config()
+        return {name: config[name] for name in MODEL_ARGUMENTS}
+
+    def __repr__(self):
+        arguments = ", ".join(
+            f"{key}={value!r}" for key, value in self.get_config().items()
+        )
+        return f"AdversarialObjective({arguments})"
+
+
+class ObjectiveAttribute:
+    """A read-only model attribute read from the model's `objective`.
+
+    For the names models have always had (`model.penalty`, ...); a model
+    without an objective has no such attribute.
+
+    Args:
+        name: The attribute of `AdversarialObjective` to read.
+
+    Example:
+
+    ```python
+    class AdversarialTrainer(keras.Model):
+        objective = None
+        penalty = ObjectiveAttribute("penalty")
+    ```
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, model, owner=None):
+        if model is None:
+            return self
+        objective = model.objective
+        if objective is None:
+            raise AttributeError(
+                f"{type(model).__name__} has no adversarial objective, so "
+                f"no `{self.name}`."
+            )
+        return getattr(objective, self.name)
+
+    def __set__(self, model, value):
+        raise AttributeError(
+            f"`{self.name}` is read from `model.objective`; pass it to "
+            f"the constructor of {type(model).__name__}."
+        )
 
 
 def _warn_batch_norm(network):
