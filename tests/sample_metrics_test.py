@@ -251,7 +251,7 @@ def test_without_tensorflow(tmp_path, monkeypatch):
     def missing():
         raise ImportError("TensorBoardImages writes with `tf.summary` ...")
 
-    monkeypatch.setattr(sample_metrics, "_import_tensorflow", missing)
+    monkeypatch.setattr(sample_metrics, "import_tensorflow", missing)
     required = SampleMetrics("ring", log_dir=tmp_path, tensorboard=True)
     with pytest.raises(ImportError, match="tf.summary"):
         required.on_train_begin()

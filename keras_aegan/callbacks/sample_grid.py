@@ -1,12 +1,14 @@
 """A callback that writes sample grids and reconstructions as PNG files."""
 
-import math
 import numbers
 import os
 
 import keras
 import numpy as np
 
+from keras_aegan.callbacks.panels import as_image_batch
+from keras_aegan.callbacks.panels import interleave_rows
+from keras_aegan.callbacks.panels import sequence_reconstructions
 from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import save_png
 from keras_aegan.utils.images import tile_images
@@ -15,19 +17,6 @@ from keras_aegan.utils.lines import line_charts
 from keras_aegan.utils.lines import sequence_value_range
 from keras_aegan.utils.scatter import scatter_png
 from keras_aegan.utils.validation import check_int
-
-
-def _as_image_batch(x):
-    """Returns `x` as `(n, H, W, C)` with C in {1, 3, 4}, or `None`."""
-    x = np.asarray(x)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4:
-        return None
-    if x.shape[-1] not in (1, 3, 4):
-        # Show the first channel of unusual channel counts as grey.
-        x = x[..., :1]
-    return x
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -186,10 +175,10 @@ class SampleGrid(keras.callbacks.Callback):
         self.written.append(path)
 
     def _write_images(self, epoch, samples, reference):
-        samples = _as_image_batch(samples)
+        samples = as_image_batch(samples)
         if samples is None:
             return
-        shown = None if reference is None else _as_image_batch(reference)
+        shown = None if reference is None else as_image_batch(reference)
         value_range = infer_value_range(shown if shown is not None else samples)
         grid = tile_images(to_unit_range(samples, value_range))
         self.written.append(save_png(self._path("samples", epoch), grid))
@@ -205,10 +194,10 @@ class SampleGrid(keras.callbacks.Callback):
         # copies are reshaped to (n, H, W, C).
         real = shown[: self.num_reconstructions]
         recon = reconstruct(reference[: self.num_reconstructions])
-        recon = _as_image_batch(np.asarray(recon))
+        recon = as_image_batch(np.asarray(recon))
         if recon is None or recon.shape != real.shape:
             return
-        grid = _interleave_rows(
+        grid = interleave_rows(
             to_unit_range(real, value_range),
             to_unit_range(recon, value_range),
         )
@@ -225,44 +214,9 @@ class SampleGrid(keras.callbacks.Callback):
         )
         grid = tile_images(line_charts(samples, value_range))
         self.written.append(save_png(self._path("samples", epoch), grid))
-        recon = _sequence_reconstructions(
+        recon = sequence_reconstructions(
             self.model, reference, self.num_reconstructions, value_range
         )
         if recon is not None:
             path = save_png(self._path("reconstructions", epoch), recon)
             self.written.append(path)
-
-
-def _sequence_reconstructions(model, reference, count, value_range):
-    """Line charts of reference sequences and their reconstructions in
-    alternating rows (as for images), or `None`."""
-    reconstruct = getattr(model, "reconstruct", None)
-    if reference is None or count == 0 or not callable(reconstruct):
-        return None
-    real = reference[:count]
-    recon = np.asarray(reconstruct(real))
-    if recon.shape != real.shape:
-        return None
-    return _interleave_rows(
-        line_charts(real, value_range) / 255.0,
-        line_charts(recon, value_range) / 255.0,
-    )
-
-
-def _interleave_rows(real, recon):
-    """Tiles real images and reconstructions in alternating rows.
-
-    `real` and `recon` are float batches in `[0, 1]` of the same shape.
-    Row `2 r` holds real images `r * columns ... (r + 1) * columns - 1`
-    and row `2 r + 1` their reconstructions; empty cells are white, like
-    the padding.
-    """
-    n = len(real)
-    columns = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / columns)
-    cells = np.ones((2 * rows * columns,) + real.shape[1:], dtype="float32")
-    for i in range(n):
-        r, c = divmod(i, columns)
-        cells[2 * r * columns + c] = real[i]
-        cells[(2 * r + 1) * columns + c] = recon[i]
-    return tile_images(cells, columns=columns, pad_value=255)

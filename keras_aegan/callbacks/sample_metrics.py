@@ -7,7 +7,7 @@ import os
 
 import keras
 
-from keras_aegan.callbacks.tensorboard_images import _import_tensorflow
+from keras_aegan.callbacks.tensorboard_images import import_tensorflow
 from keras_aegan.metrics.evaluation import json_ready
 from keras_aegan.metrics.evaluation import metric_scalars
 from keras_aegan.metrics.evaluation import scalar_names
@@ -212,7 +212,7 @@ class SampleMetrics(keras.callbacks.Callback):
         if self._writes_summaries() and self._writer is None:
             # Fails before the first epoch if TensorFlow is required but
             # missing.
-            tf = _import_tensorflow()
+            tf = import_tensorflow()
             with tf.device("cpu:0"):
                 self._writer = tf.summary.create_file_writer(self.train_dir)
 
@@ -253,7 +253,7 @@ class SampleMetrics(keras.callbacks.Callback):
             self._write_summaries(records, int(epoch))
 
     def _write_summaries(self, records, step):
-        tf = _import_tensorflow()
+        tf = import_tensorflow()
         with tf.device("cpu:0"), self._writer.as_default():
             for record in records:
                 tf.summary.scalar(

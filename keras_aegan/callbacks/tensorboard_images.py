@@ -6,9 +6,9 @@ import os
 import keras
 import numpy as np
 
-from keras_aegan.callbacks.sample_grid import _as_image_batch
-from keras_aegan.callbacks.sample_grid import _interleave_rows
-from keras_aegan.callbacks.sample_grid import _sequence_reconstructions
+from keras_aegan.callbacks.panels import as_image_batch
+from keras_aegan.callbacks.panels import interleave_rows
+from keras_aegan.callbacks.panels import sequence_reconstructions
 from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
@@ -24,7 +24,7 @@ _INSTALL_HINT = (
 )
 
 
-def _import_tensorflow():
+def import_tensorflow():
     """Imports TensorFlow lazily; raises an `ImportError` with a hint."""
     try:
         import tensorboard  # noqa: F401
@@ -187,7 +187,7 @@ class TensorBoardImages(keras.callbacks.Callback):
     # ------------------------------------------------------------ writer
     def _get_writer(self):
         if self._writer is None:
-            tf = _import_tensorflow()
+            tf = import_tensorflow()
             with tf.device("cpu:0"):
                 self._writer = tf.summary.create_file_writer(self.train_dir)
         return self._writer
@@ -196,7 +196,7 @@ class TensorBoardImages(keras.callbacks.Callback):
         """Writes `{tag: uint8 (H, W, C) array}` at `step`, then flushes."""
         if not images:
             return
-        tf = _import_tensorflow()
+        tf = import_tensorflow()
         writer = self._get_writer()
         with tf.device("cpu:0"), writer.as_default():
             for tag, image in images.items():
@@ -256,10 +256,10 @@ class TensorBoardImages(keras.callbacks.Callback):
         return {"samples": scatter_image(samples, reference=reference)}
 
     def _image_grids(self, samples, reference):
-        samples = _as_image_batch(samples)
+        samples = as_image_batch(samples)
         if samples is None:
             return {}
-        shown = None if reference is None else _as_image_batch(reference)
+        shown = None if reference is None else as_image_batch(reference)
         value_range = infer_value_range(shown if shown is not None else samples)
         images = {"samples": tile_images(to_unit_range(samples, value_range))}
         if shown is None:
@@ -280,10 +280,10 @@ class TensorBoardImages(keras.callbacks.Callback):
         # copies are reshaped to (n, H, W, C).
         real = shown[: self.num_reconstructions]
         recon = reconstruct(reference[: self.num_reconstructions])
-        recon = _as_image_batch(np.asarray(recon))
+        recon = as_image_batch(np.asarray(recon))
         if recon is None or recon.shape != real.shape:
             return None
-        return _interleave_rows(
+        return interleave_rows(
             to_unit_range(real, value_range),
             to_unit_range(recon, value_range),
         )
@@ -306,7 +306,7 @@ class TensorBoardImages(keras.callbacks.Callback):
         lines = self._interpolated(reference)
         if lines is None:
             return None
-        lines = _as_image_batch(lines)
+        lines = as_image_batch(lines)
         if lines is None or lines.shape[1:] != shown.shape[1:]:
             return None
         return tile_images(
@@ -322,7 +322,7 @@ class TensorBoardImages(keras.callbacks.Callback):
             samples if reference is None else reference
         )
         images = {"samples": tile_images(line_charts(samples, value_range))}
-        recon = _sequence_reconstructions(
+        recon = sequence_reconstructions(
             self.model, reference, self.num_reconstructions, value_range
         )
         if recon is not None:
