@@ -210,8 +210,31 @@ def test_compile_with_custom_optimizers_and_weights(ring):
     assert model.generator_optimizer is opt
     assert int(opt.iterations) == 2
     assert model.loss_weights["reconstruction_x"] == 2.0
-    assert model.loss_weights["reconstruction_z"] == 5.0
+    # The other weights are the vector defaults, resolved when fit() saw
+    # the data although compile() came first.
+    assert model.loss_weights["reconstruction_z"] == 0.1
+    assert model.get_compile_config()["loss_weights"] == model.loss_weights
     assert_all_finite(history)
+
+
+def test_default_loss_weights_follow_the_data_kind(ring):
+    vectors = small_aegan()
+    vectors.fit(ring[:64], epochs=1, batch_size=64, verbose=0)
+    assert vectors.loss_weights == {
+        "reconstruction_x": 0.1,
+        "reconstruction_z": 0.1,
+        "adversarial_x": 1.0,
+        "adversarial_z": 1.0,
+    }
+    images = small_aegan(width=4)
+    images.compile()
+    images.build_for((8, 8, 1))
+    assert images.loss_weights == {
+        "reconstruction_x": 10.0,
+        "reconstruction_z": 5.0,
+        "adversarial_x": 1.0,
+        "adversarial_z": 1.0,
+    }
 
 
 def test_compile_labels_are_deprecated():

@@ -14,6 +14,14 @@ from keras_aegan.models.aegan_presets import check_preset_shape
 from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
 from keras_aegan.utils.validation import check_in_range
 
+#: AEGAN's default loss weights for vector data (`default_loss_weights`).
+VECTOR_LOSS_WEIGHTS = {
+    "reconstruction_x": 0.1,
+    "reconstruction_z": 0.1,
+    "adversarial_x": 1.0,
+    "adversarial_z": 1.0,
+}
+
 _check_label = functools.partial(check_in_range, low=0.0, high=1.0)
 
 
@@ -45,7 +53,9 @@ class AEGAN(DualDiscriminatorGAN):
     `discriminator_optimizer` (`Dx` and `Dz`) and `loss_weights`
     overriding any of `reconstruction_x` (`w_rx`), `reconstruction_z`
     (`w_rz`), `adversarial_x` (`w_ax`) and `adversarial_z` (`w_az`);
-    the defaults are `default_optimizers()` and `default_loss_weights()`.
+    the defaults are `default_optimizers()` and `default_loss_weights()`
+    (10/5/1/1 for images and sequences, 0.1/0.1/1/1 for vectors, chosen
+    when the data is known, so also after an explicit `compile()`).
 
     Networks left as `None` are built on the first `fit()` from the data:
     MLPs (3 hidden layers of `width` units, default 128) for vectors
@@ -250,6 +260,15 @@ class AEGAN(DualDiscriminatorGAN):
         }
 
     def default_loss_weights(self):
+        """The paper's weights 10/5/1/1; 0.1/0.1/1/1 for vectors.
+
+        For vectors the strong reconstruction terms ask for a nearly
+        invertible generator, which spreads samples between the modes
+        of a mixture; the lighter weights were measured better on the
+        2-D ring and grid (benchmarks/quality/README.md, "Vectors").
+        """
+        if self.data_kind == "vector":
+            return dict(VECTOR_LOSS_WEIGHTS)
         return {
             "reconstruction_x": 10.0,
             "reconstruction_z": 5.0,

@@ -230,6 +230,7 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         self.training_position = TrainingPosition(seed)
         self._loss_trackers = []
         self._aegan_compile_config = None
+        self._given_loss_weights = {}
         self._disabled_phases = ()
         object.__setattr__(self, "_phase_cache", None)
         object.__setattr__(self, "_phase_variables", None)
@@ -515,6 +516,9 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
             if kind != "image" and spec.mean is not None:
                 self.data_scaler.adapt_statistics(spec.mean, spec.std)
         self.build_networks(data_shape)
+        if self.compiled:
+            # Defaults that depend on the data kind apply from now on.
+            self._resolve_loss_weights()
         variables = {}
         owners = {}
         for phase in self.phases:
@@ -720,20 +724,8 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
                 )
                 for name, opt in resolved.items()
             }
-        weights = dict(self.default_loss_weights())
-        for key, value in dict(loss_weights or {}).items():
-            if isinstance(value, numbers.Real) and value < 0:
-                raise ValueError(
-                    "Loss weights must be non-negative. Received: "
-                    f"{key}={value!r}"
-                )
-            if key not in weights:
-                raise ValueError(
-                    f"Unknown loss weight {key!r}. The weights of "
-                    f"{type(self).__name__} are {sorted(weights)}."
-                )
-            weights[key] = float(value)
-        self.loss_weights = weights
+        self._given_loss_weights = dict(loss_weights or {})
+        weights = self._resolve_loss_weights()
         super().compile(
             optimizer=PhaseOptimizers(resolved),
             auto_scale_loss=False,
@@ -758,6 +750,31 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         }
         if self._phase_variables is not None:
             self._build_optimizers()
+
+    def _resolve_loss_weights(self):
+        """Sets `loss_weights`: the defaults updated with the given ones.
+
+        The defaults may depend on the data kind (`default_loss_weights`
+        reads `data_kind`), so `build_for` resolves them again once the
+        data is known; weights given to `compile()` always win.
+        """
+        weights = dict(self.default_loss_weights())
+        for key, value in self._given_loss_weights.items():
+            if isinstance(value, numbers.Real) and value < 0:
+                raise ValueError(
+                    "Loss weights must be non-negative. Received: "
+                    f"{key}={value!r}"
+                )
+            if key not in weights:
+                raise ValueError(
+                    f"Unknown loss weight {key!r}. The weights of "
+                    f"{type(self).__name__} are {sorted(weights)}."
+                )
+            weights[key] = float(value)
+        self.loss_weights = weights
+        if self._aegan_compile_config is not None:
+            self._aegan_compile_config["loss_weights"] = dict(weights)
+        return weights
 
     def get_compile_config(self):
         return self._aegan_compile_config
