@@ -224,7 +224,5 @@ class AdversarialAutoencoder(EncoderMethods, AdversarialTrainer):
 
     def get_config(self):
         config = super().get_config()
-        config["width"] = self.width
         config["reconstruction"] = self.reconstruction
-        config.update(self.objective.model_config())
         return config

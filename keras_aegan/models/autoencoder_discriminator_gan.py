@@ -165,5 +165,4 @@ class AutoencoderDiscriminatorGAN(AdversarialTrainer):
     def get_config(self):
         config = super().get_config()
         config["hidden_dim"] = self.hidden_dim
-        config["width"] = self.width
         return config

@@ -211,12 +211,6 @@ class BiGAN(EncoderMethods, AdversarialTrainer):
         }
         return terms["g_generated"] + terms["e_encoded"], terms
 
-    def get_config(self):
-        config = super().get_config()
-        config["width"] = self.width
-        config.update(self.objective.model_config())
-        return config
-
 
 #: ALI (Dumoulin et al., 2016) is the same adversarial game as BiGAN.
 ALI = BiGAN

@@ -141,9 +141,3 @@ class DCGAN(AdversarialTrainer):
             self.discriminator(fake, training=training)
         )
         return g, {"g_generated": g}
-
-    def get_config(self):
-        config = super().get_config()
-        config["width"] = self.width
-        config.update(self.objective.model_config())
-        return config

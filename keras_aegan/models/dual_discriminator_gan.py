@@ -163,9 +163,3 @@ class DualDiscriminatorGAN(EncoderMethods, AdversarialTrainer):
             noise,
             training,
         )
-
-    def get_config(self):
-        config = super().get_config()
-        config["width"] = self.width
-        config.update(self.objective.model_config())
-        return config

@@ -369,9 +369,3 @@ class VAEGAN(EncoderMethods, AdversarialTrainer):
     def codes_from_encoder_output(self, outputs):
         """The posterior means: the first half of the encoder's output."""
         return outputs[:, : self.latent_dim]
-
-    def get_config(self):
-        config = super().get_config()
-        config["width"] = self.width
-        config.update(self.objective.model_config())
-        return config

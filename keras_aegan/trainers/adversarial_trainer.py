@@ -1186,6 +1186,12 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         config.update(
             {name: getattr(self, name) for name in self.hyperparameters}
         )
+        # Set by `init_networks` and the objective: every model that has
+        # them takes them as constructor arguments.
+        if hasattr(self, "width"):
+            config["width"] = self.width
+        if self.objective is not None:
+            config.update(self.objective.model_config())
         if self.data_scaler is not None:
             config["data_scaler"] = keras.saving.serialize_keras_object(
                 self.data_scaler
