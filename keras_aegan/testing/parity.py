@@ -23,16 +23,12 @@ import keras
 import numpy as np
 
 import keras_aegan
+from keras_aegan.losses.objective import MODEL_ARGUMENTS
 from keras_aegan.trainers import data_checks
 
 BACKENDS = ("tensorflow", "jax", "torch")
 #: AEGAN arguments a case may set (the loss zoo and the penalties).
-LOSS_OPTIONS = (
-    "adversarial_loss",
-    "penalty",
-    "penalty_weight",
-    "penalty_interval",
-)
+LOSS_OPTIONS = MODEL_ARGUMENTS
 
 
 def build_model(config):
