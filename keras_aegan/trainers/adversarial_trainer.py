@@ -32,7 +32,6 @@ from keras_aegan.utils.atomic import atomic_path
 from keras_aegan.utils.validation import check_positive_int
 
 NOISE_SOURCES = ("device", "host")
-NONFINITE_MODES = NonFinitePolicy.MODES
 #: The `compile()` arguments besides the phase optimizers.
 COMPILE_ARGUMENTS = (
     "loss_weights",
