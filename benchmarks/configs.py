@@ -73,6 +73,8 @@ def build_model(config, x=None, seed=0, jit_compile="auto", optimizer="adam"):
     model = keras_aegan.AEGAN(
         latent_dim=config.latent_dim,
         seed=seed,
+        # The native loops keep no moving average: compare like for like.
+        ema_decay=None,
         **{role: keras_network(config, role) for role in specs.ROLES},
     )
     if x is not None:

@@ -274,6 +274,12 @@ def _fraction(value):
     return number
 
 
+def _ema_decay(value):
+    if value == "auto":
+        return value
+    return _fraction(value)
+
+
 def _non_negative(value):
     number = int(value)
     if number < 0:
@@ -310,9 +316,10 @@ def build_parser():
     )
     p.add_argument(
         "--ema-decay",
-        type=_fraction,
-        default=0.99,
-        help="decay of the generator/encoder moving average (0: none)",
+        type=_ema_decay,
+        default="auto",
+        help="decay of the generator/encoder moving average (0: none; "
+        "default auto: 0.99 for digits, 0.999 for ring and grid)",
     )
     p.add_argument(
         "--ema-warmup",
@@ -364,8 +371,11 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--ema",
-        action="store_true",
-        help="evaluate the moving averages of the weights",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="evaluate the moving averages of the weights (--no-ema: the "
+        "trained weights; default: the moving averages when the model "
+        "keeps them, like `generate()`)",
     )
     p.add_argument(
         "--json",

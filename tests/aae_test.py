@@ -219,7 +219,9 @@ def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(RING_STEPS * RING_BATCH, seed=0)
     for seed in RING_SEEDS:
         keras.utils.set_random_seed(seed)
-        model = AdversarialAutoencoder(seed=seed)
+        model = AdversarialAutoencoder(
+            seed=seed, ema_decay=None
+        )  # bounds measured raw
         history = model.fit(x, epochs=1, batch_size=RING_BATCH, verbose=0)
         assert_all_finite(history)
         result = mode_coverage(

@@ -288,7 +288,7 @@ def test_ring_mode_coverage():
     x = make_ring(256 * 50, seed=0)
     for seed in RING_SEEDS:
         keras.utils.set_random_seed(seed)
-        model = AlphaGAN(seed=seed)
+        model = AlphaGAN(seed=seed, ema_decay=None)  # bounds measured raw
         model.compile(
             generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
             discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),

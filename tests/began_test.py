@@ -330,7 +330,7 @@ def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(256 * 200, seed=0)
     for seed in RING_SEEDS:
         keras.utils.set_random_seed(seed)
-        model = BEGAN(seed=seed)
+        model = BEGAN(seed=seed, ema_decay=None)  # bounds measured raw
         model.compile(
             generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
             discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),

@@ -65,17 +65,20 @@ def test_zero_decay_is_an_exact_copy(digits):
     model = small_aegan(ema_decay=0.0)
     model.fit(x[:96], epochs=1, batch_size=32, verbose=0)
     assert np.array_equal(
-        model.generate(6, seed=1), model.generate(6, seed=1, ema=True)
+        model.generate(6, seed=1, ema=False),
+        model.generate(6, seed=1, ema=True),
     )
-    assert np.array_equal(model.encode(x[:6]), model.encode(x[:6], ema=True))
     assert np.array_equal(
-        model.interpolate(x[:2], x[2:4], steps=3),
+        model.encode(x[:6], ema=False), model.encode(x[:6], ema=True)
+    )
+    assert np.array_equal(
+        model.interpolate(x[:2], x[2:4], steps=3, ema=False),
         model.interpolate(x[:2], x[2:4], steps=3, ema=True),
     )
 
 
 def test_ema_is_neither_trained_nor_in_an_optimizer(ring):
-    plain = small_aegan()
+    plain = small_aegan(ema_decay=None)
     plain.build_for((2,))
     plain.compile()
     model = small_aegan(ema_decay=0.99)
@@ -108,7 +111,9 @@ def test_ema_is_saved_and_loaded(ring, tmp_path):
     np.testing.assert_array_equal(
         model.decode(z, ema=True), loaded.decode(z, ema=True)
     )
-    assert not np.array_equal(model.decode(z), model.decode(z, ema=True))
+    assert not np.array_equal(
+        model.decode(z, ema=False), model.decode(z, ema=True)
+    )
     # Training continues from the saved average and counter.
     loaded.fit(ring[:64], epochs=1, batch_size=64, verbose=0)
     assert keras.ops.convert_to_numpy(loaded.ema_updates) == 9
@@ -133,7 +138,7 @@ def test_bad_ema_arguments(kwargs):
 
 
 def test_ema_request_without_ema(ring):
-    model = small_aegan()
+    model = small_aegan(ema_decay=None)
     model.fit(ring[:64], epochs=1, batch_size=64, verbose=0)
     with pytest.raises(ValueError, match="ema_decay=None"):
         model.generate(4, ema=True)
@@ -159,3 +164,69 @@ def test_custom_network_without_config_is_refused():
     model.ema_decay = 0.9
     with pytest.raises(ValueError, match="could not copy it"):
         model.build_for((2,))
+
+
+def _no_config_generator():
+    class NoConfig(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, z):
+            return self.dense(z)
+
+        def get_config(self):
+            raise NotImplementedError("no config")
+
+    generator = NoConfig()
+    generator(np.zeros((1, 2), "float32"))
+    return generator
+
+
+def test_custom_network_without_config_under_auto_keeps_no_ema():
+    model = keras_aegan.AEGAN(
+        generator=_no_config_generator(), latent_dim=2, width=8
+    )
+    assert model.ema_decay == "auto"
+    with pytest.warns(UserWarning, match="keeps no moving average"):
+        model.build_for((2,))
+    assert model.ema_decay is None and not model.has_ema
+    assert getattr(model, "ema_encoder", None) is None
+
+
+@pytest.mark.parametrize(
+    "shape, decay", [((2,), 0.999), ((16, 16, 1), 0.99), ((32, 1), 0.99)]
+)
+def test_auto_decay_follows_the_data_kind(shape, decay):
+    model = small_aegan()
+    assert model.ema_decay == "auto" and model.has_ema
+    assert model.ema_warmup == 100
+    model.build_for(shape)
+    assert model.ema_decay == decay
+    assert model.moving_average.decay == decay
+    assert model.get_config()["ema_decay"] == decay
+
+
+def test_generate_uses_the_average_by_default(ring, tmp_path):
+    model = small_aegan(ema_warmup=0)
+    model.fit(ring[:256], epochs=1, batch_size=64, verbose=0)
+    z = np.random.default_rng(0).standard_normal((5, 2)).astype("float32")
+    averaged = model.decode(z, ema=True)
+    np.testing.assert_array_equal(model.decode(z), averaged)
+    np.testing.assert_array_equal(
+        model.generate(5, seed=3), model.generate(5, seed=3, ema=True)
+    )
+    np.testing.assert_array_equal(
+        model.reconstruct(ring[:5]), model.reconstruct(ring[:5], ema=True)
+    )
+    assert not np.array_equal(model.decode(z, ema=False), averaged)
+    # A reloaded model keeps the resolved decay and the same default.
+    path = tmp_path / "auto.keras"
+    model.save(path)
+    loaded = keras_aegan.load_model(path)
+    assert loaded.ema_decay == 0.999
+    np.testing.assert_array_equal(loaded.decode(z), averaged)
+    # Without a moving average the default is the trained generator.
+    raw = small_aegan(ema_decay=None)
+    raw.fit(ring[:64], epochs=1, batch_size=64, verbose=0)
+    np.testing.assert_array_equal(raw.decode(z), raw.decode(z, ema=False))

@@ -277,7 +277,7 @@ def test_ring_mode_coverage():
     x = keras_aegan.datasets.make_ring(RING_STEPS * RING_BATCH, seed=0)
     for seed in RING_SEEDS:
         keras.utils.set_random_seed(seed)
-        model = VAEGAN(seed=seed)
+        model = VAEGAN(seed=seed, ema_decay=None)  # bounds measured raw
         model.compile(loss_weights={"gamma": 0.1})
         history = model.fit(x, epochs=1, batch_size=RING_BATCH, verbose=0)
         assert_all_finite(history)

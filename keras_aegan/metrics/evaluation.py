@@ -53,7 +53,7 @@ def evaluate_model(
     metrics=None,
     num_samples=None,
     seed=0,
-    ema=False,
+    ema=None,
     extractor=None,
     batch_size=256,
 ):
@@ -124,9 +124,10 @@ def evaluate_model(
             defaults as above. For ring and grid it also sets the size of
             the drawn reference.
         seed: Integer seed of the latent codes and of KID's subsets.
-        ema: If `True`, use the model's moving averages of generator and
-            encoder (the model needs `ema_decay`); otherwise its trained
-            weights.
+        ema: `None` (default): the weights `model.generate()` uses by
+            default (the moving averages when the model keeps them).
+            `True`: the model's moving averages of generator and encoder
+            (the model needs `ema_decay`). `False`: its trained weights.
         extractor: Feature extractor for the feature metrics: a
             `keras.Model` (called through `predict`) or any callable
             mapping a batch of samples to a `(n, feature_dim)` array. Its

@@ -69,7 +69,7 @@ class EvaluationPlan:
         metrics=None,
         num_samples=None,
         seed=0,
-        ema=False,
+        ema=None,
         extractor=None,
         batch_size=256,
     ):
@@ -111,9 +111,9 @@ class EvaluationPlan:
                 f"`seed` must be an integer. Received: seed={seed!r}"
             )
         self.seed = int(seed)
-        if not isinstance(ema, bool):
+        if ema is not None and not isinstance(ema, bool):
             raise ValueError(
-                f"`ema` must be True or False. Received: ema={ema!r}"
+                f"`ema` must be True, False or None. Received: ema={ema!r}"
             )
         self.ema = ema
         if extractor is not None and not callable(extractor):
@@ -145,7 +145,11 @@ class EvaluationPlan:
     def run(self, model):
         """Evaluates `model`; see `evaluate_model`."""
         names = self.metric_names(model)
-        data_shape = check_model(model, names, self.ema)
+        # None: the generator `generate()` uses by default.
+        ema = self.ema
+        if ema is None:
+            ema = bool(getattr(model, "has_ema", False))
+        data_shape = check_model(model, names, ema)
         reference, description, split = self._reference(data_shape)
         n = self.num_samples or self._default_num_samples(reference)
         common = {
@@ -154,15 +158,15 @@ class EvaluationPlan:
             "reference_split": split,
             "num_reference": len(reference),
             "num_generated": n,
-            "generator": "ema" if self.ema else "raw",
+            "generator": "ema" if ema else "raw",
             "seed": self.seed,
             "backend": keras.backend.backend(),
         }
-        if self.ema:
+        if ema:
             common["ema_decay"] = model.ema_decay
         kwargs = {"batch_size": self.batch_size}
-        if self.ema:
-            kwargs["ema"] = True
+        if ema or hasattr(model, "has_ema"):
+            kwargs["ema"] = ema
         z = np.random.default_rng(self.seed).standard_normal(
             (n, model.latent_dim)
         )

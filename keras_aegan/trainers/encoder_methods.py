@@ -30,14 +30,16 @@ class EncoderMethods:
         """Maps the encoder's NumPy output to codes `(n, latent_dim)`."""
         return outputs
 
-    def encode(self, x, batch_size=256, ema=False):
+    def encode(self, x, batch_size=256, ema=None):
         """Encodes data (user units) to latent codes `(n, latent_dim)`.
 
         Args:
             x: NumPy array of samples shaped like the training data.
             batch_size: Batch size of the encoder calls.
-            ema: Use the moving average of the encoder (needs a model
-                built with `ema_decay`) instead of its trained weights.
+            ema: `None` (default): the encoder's moving average when the
+                model keeps one, else its trained weights. True: the
+                moving average (an error without one). False: the
+                trained weights.
 
         Returns:
             NumPy float32 array.
@@ -51,13 +53,14 @@ class EncoderMethods:
         # output float16/bfloat16): codes go back into `decode`.
         return self.codes_from_encoder_output(outputs).astype("float32")
 
-    def reconstruct(self, x, batch_size=256, ema=False):
+    def reconstruct(self, x, batch_size=256, ema=None):
         """Returns `G(E(x))` in the data's units and dtype.
 
         Args:
             x: NumPy array of samples shaped like the training data.
             batch_size: Batch size of the network calls.
-            ema: Use the moving averages of encoder and generator.
+            ema: Use the moving averages of encoder and generator (see
+                `encode`; default: when the model keeps them).
 
         Returns:
             NumPy array shaped like `x`.
@@ -65,7 +68,7 @@ class EncoderMethods:
         codes = self.encode(x, batch_size, ema=ema)
         return self.decode(codes, batch_size, ema=ema)
 
-    def interpolate(self, x_a, x_b, steps=8, batch_size=256, ema=False):
+    def interpolate(self, x_a, x_b, steps=8, batch_size=256, ema=None):
         """Decodes straight lines between the codes of two batches.
 
         Args:
@@ -73,7 +76,8 @@ class EncoderMethods:
             x_b: Samples of the same shape as `x_a`.
             steps: Number of points on each line, ends included (>= 2).
             batch_size: Batch size of the network calls.
-            ema: Use the moving averages of encoder and generator.
+            ema: Use the moving averages of encoder and generator (see
+                `encode`; default: when the model keeps them).
 
         Returns:
             NumPy array `(n, steps, *data_shape)` (`(steps, *data_shape)`
