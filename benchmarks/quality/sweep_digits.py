@@ -33,6 +33,13 @@ def _parse(argv=None):
     p.add_argument("--loss-weights", type=json.loads, default=None)
     p.add_argument("--labels", type=float, nargs=2, default=None)
     p.add_argument("--augment", default=None)
+    p.add_argument(
+        "--model-kwargs",
+        type=json.loads,
+        default={},
+        help="more AEGAN arguments as JSON, e.g. "
+        '\'{"penalty": "r1", "penalty_weight": 0.1}\'',
+    )
     p.add_argument("--ema-decay", type=float, default=0.99)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
@@ -68,6 +75,7 @@ def main(argv=None):
     kwargs = {}
     if args.labels is not None:
         kwargs = {"real_label": args.labels[0], "fake_label": args.labels[1]}
+    kwargs.update(args.model_kwargs)
     model = keras_aegan.AEGAN(
         latent_dim=latent_dim,
         generator=generator,
