@@ -1,6 +1,7 @@
 """keras_aegan: autoencoder GANs for Keras 3 on TensorFlow, PyTorch, JAX."""
 
 from keras_aegan import callbacks
+from keras_aegan import data
 from keras_aegan import datasets
 from keras_aegan import layers
 from keras_aegan import losses
@@ -36,6 +37,7 @@ __all__ = [
     "VAEGAN",
     "__version__",
     "callbacks",
+    "data",
     "datasets",
     "layers",
     "load_model",
