@@ -1,5 +1,6 @@
 """keras_aegan: autoencoder GANs for Keras 3 on TensorFlow, PyTorch, JAX."""
 
+from keras_aegan import anomaly
 from keras_aegan import callbacks
 from keras_aegan import data
 from keras_aegan import datasets
@@ -36,6 +37,7 @@ __all__ = [
     "Phase",
     "VAEGAN",
     "__version__",
+    "anomaly",
     "callbacks",
     "data",
     "datasets",

@@ -1,0 +1,381 @@
+"""Raw anomaly score components from a model's networks, one pass each."""
+
+import keras
+import numpy as np
+
+from keras_aegan.anomaly.latent_search import LatentSearch
+from keras_aegan.models.bigan import BiGAN
+from keras_aegan.utils.validation import check_positive_int
+
+#: The scores, in the order they are listed to users.
+SCORES = (
+    "reconstruction",
+    "feature",
+    "latent",
+    "discriminator",
+    "combined",
+    "iterative",
+)
+#: The components `"combined"` sums (each z-scored), where available.
+COMBINED_COMPONENTS = (
+    "reconstruction",
+    "feature_residual",
+    "latent",
+    "discriminator",
+)
+# Model attributes that may hold a discriminator scoring `x` (or the
+# pair `(x, z)` of a joint discriminator), in order of preference after
+# the model's own `refine_network`.
+_DISCRIMINATOR_NAMES = ("image_discriminator", "discriminator")
+
+
+def _has_network(model, name):
+    """Whether `model` (class or instance) defines the network `name`."""
+    cls = model if isinstance(model, type) else type(model)
+    if name in cls.network_names:
+        return True
+    # A network assembled from others and exposed as a property
+    # (VAEGAN's `discriminator`).
+    return isinstance(getattr(cls, name, None), property)
+
+
+def _discriminator_name(model):
+    refine = getattr(model, "refine_network", None)
+    for name in ((refine,) if refine else ()) + _DISCRIMINATOR_NAMES:
+        if _has_network(model, name):
+            return name
+    return None
+
+
+def _mean_square(a, b):
+    diff = np.asarray(a, "float64") - np.asarray(b, "float64")
+    return np.mean(np.square(diff.reshape(len(diff), -1)), axis=1)
+
+
+class ModelScorer:
+    """Computes the raw anomaly score components of a built model.
+
+    Every one-pass component is computed from direct network calls in
+    inference mode (`training=False`: BatchNorm uses its moving
+    statistics and Dropout is off; nothing is updated), batch by batch,
+    on data mapped to network units by
+    the model's `data_scaler` (images in [-1, 1], vectors standardised
+    with the training data's statistics):
+
+    - `"reconstruction"`: `mean((x - G(E(x)))^2)` over the sample's
+      values.
+    - `"feature_residual"`: `mean((f(x) - f(G(E(x))))^2)` over the
+      discriminator's features `f` (the input of its output layer; for a
+      joint discriminator `f(x, E(x))` against `f(G(E(x)), E(x))`, the
+      feature-matching score of EGBAD).
+    - `"feature"` (f-AnoGAN's `izi_f` score): `reconstruction + kappa *
+      feature_residual`.
+    - `"latent"` (GANomaly): `mean((E(x) - E(G(E(x))))^2)` over the
+      code (the squared norm divided by `latent_dim`).
+    - `"discriminator"` (EGBAD, ALAD): the negated logit of the image
+      discriminator on `x`, or of a joint discriminator on `(x, E(x))`,
+      so higher means less like the training data.
+    - `"iterative"` (AnoGAN): the residual after a per-sample latent
+      search (`LatentSearch`), the slow reference.
+
+    A model's parts decide which scores it supports (`scores_for`): an
+    encoder and a generator for `"reconstruction"` and `"latent"`, a
+    discriminator for `"discriminator"`, both for `"feature"`, any
+    one-pass score for `"combined"`, a generator for `"iterative"`.
+    Variational encoders give their posterior means (the model's
+    `codes_from_encoder_output`). The generator and the encoder are the
+    model's `network_for(name, ema)`: by default their moving averages
+    when the model keeps them, as in `encode` and `reconstruct`; the
+    discriminators have no moving average.
+
+    Args:
+        model: A built keras_aegan model (an `AdversarialTrainer`
+            subclass instance whose networks exist, e.g. after `fit()`).
+        kappa: Weight of the feature residual in `"feature"`.
+        batch_size: Batch size of the network calls.
+        search_steps: Adam steps of the `"iterative"` search.
+        search_learning_rate: Adam step size of the `"iterative"` search.
+        ema: `None` (default): the generator's and the encoder's moving
+            averages where the model keeps them; True: the moving
+            averages (an error without them); False: the trained
+            networks.
+
+    Example:
+
+    ```python
+    scorer = ModelScorer(trained_aegan)
+    scorer.scores_for(trained_aegan)  # ('reconstruction', 'feature', ...)
+    parts = scorer.compute(x, ("reconstruction", "latent"))
+    parts["latent"].shape  # (len(x),)
+    ```
+    """
+
+    def __init__(
+        self,
+        model,
+        kappa=1.0,
+        batch_size=256,
+        search_steps=100,
+        search_learning_rate=0.05,
+        ema=None,
+    ):
+        if getattr(model, "data_shape", None) is None:
+            raise ValueError(
+                "ModelScorer needs a built model (trained, or built with "
+                f"`build_for`). Received: an unbuilt {type(model).__name__}"
+            )
+        self.model = model
+        self.kappa = float(kappa)
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.ema = ema
+        self.generator = model.network_for("generator", ema)
+        self.encoder = (
+            model.network_for("encoder", ema)
+            if _has_network(model, "encoder")
+            else None
+        )
+        self.search = LatentSearch(
+            self.generator,
+            model.latent_dim,
+            steps=search_steps,
+            learning_rate=search_learning_rate,
+            batch_size=self.batch_size,
+        )
+        self._feature_network = None
+
+    # ------------------------------------------------------------- support
+    @staticmethod
+    def scores_for(model):
+        """The scores a model class or instance supports, in `SCORES` order.
+
+        Args:
+            model: A keras_aegan model class or instance.
+
+        Returns:
+            Tuple of score names.
+        """
+        autoencoder = _has_network(model, "encoder") and _has_network(
+            model, "generator"
+        )
+        discriminator = _discriminator_name(model) is not None
+        found = []
+        if autoencoder:
+            found.append("reconstruction")
+            if discriminator:
+                found.append("feature")
+            found.append("latent")
+        if discriminator:
+            found.append("discriminator")
+        if found:
+            found.append("combined")
+        if _has_network(model, "generator"):
+            found.append("iterative")
+        return tuple(found)
+
+    @classmethod
+    def check_score(cls, model, score):
+        """Raises a `ValueError` unless `model` supports `score`.
+
+        Args:
+            model: A keras_aegan model class or instance.
+            score: A score name.
+        """
+        if score not in SCORES:
+            raise ValueError(
+                f"Unknown anomaly score. Expected one of {list(SCORES)}. "
+                f"Received: score={score!r}"
+            )
+        supported = cls.scores_for(model)
+        if score in supported:
+            return
+        cls_ = model if isinstance(model, type) else type(model)
+        name = cls_.__name__
+        needs = {
+            "reconstruction": "an encoder and a generator",
+            "latent": "an encoder and a generator",
+            "feature": "an encoder, a generator and a discriminator",
+            "discriminator": "a data or joint discriminator",
+            "combined": "the parts of at least one one-pass score",
+            "iterative": "a generator",
+        }[score]
+        raise ValueError(
+            f"{name} does not support score={score!r}: it needs {needs}. "
+            f"Scores {name} supports: {list(supported)}."
+        )
+
+    def components(self, score):
+        """The raw components whose z-scores add up to `score`.
+
+        Args:
+            score: A score the model supports.
+
+        Returns:
+            Tuple of component names (`COMBINED_COMPONENTS` entries,
+            `"feature"` or `"iterative"`).
+        """
+        self.check_score(self.model, score)
+        if score == "feature":
+            self.feature_network()  # a clear error before any scoring
+        if score != "combined":
+            return (score,)
+        supported = self.scores_for(self.model)
+        found = [c for c in ("reconstruction", "latent") if c in supported]
+        if "discriminator" in supported:
+            found.append("discriminator")
+            if "reconstruction" in supported and self._features_available():
+                found.append("feature_residual")
+        return tuple(c for c in COMBINED_COMPONENTS if c in found)
+
+    # -------------------------------------------------------------- networks
+    @property
+    def discriminator(self):
+        """The discriminator the scores use, or None."""
+        name = _discriminator_name(self.model)
+        return None if name is None else getattr(self.model, name)
+
+    @property
+    def joint(self):
+        """Whether the discriminator scores pairs `(x, z)` (BiGAN/ALI)."""
+        net = self.discriminator
+        if net is None:
+            return False
+        if isinstance(self.model, BiGAN):
+            return True
+        return len(getattr(net, "inputs", None) or ()) == 2
+
+    def _features_available(self):
+        try:
+            self.feature_network()
+        except ValueError:
+            return False
+        return True
+
+    def feature_network(self):
+        """The discriminator's feature extractor `f` (built once).
+
+        A model with its own feature network (`discriminator_features`,
+        VAEGAN) uses it; otherwise a `keras.Model` from the
+        discriminator's input(s) to the input of its output layer. Needs
+        a functional (or Sequential) discriminator.
+
+        Returns:
+            A Keras model.
+        """
+        if self._feature_network is not None:
+            return self._feature_network
+        model = self.model
+        own = getattr(model, "discriminator_features", None)
+        if own is not None:
+            self._feature_network = own
+            return own
+        name = _discriminator_name(model)
+        net = None if name is None else getattr(model, name)
+        cls = type(model).__name__
+        if net is None:
+            raise ValueError(
+                f"score='feature' needs a discriminator; {cls} has none."
+            )
+        try:
+            inputs = net.input
+            features = net.layers[-1].input
+        except (AttributeError, IndexError, ValueError) as e:
+            raise ValueError(
+                f"score='feature' reads the intermediate features of the "
+                f"discriminator, which needs a functional or Sequential "
+                f"keras.Model. Received: {cls}.{name} of type "
+                f"{type(net).__name__} ({e})"
+            ) from e
+        if not isinstance(features, keras.KerasTensor):
+            raise ValueError(
+                f"score='feature' takes the input of the discriminator's "
+                f"output layer as its features, which must be one tensor. "
+                f"Received: {cls}.{name} whose output layer "
+                f"{net.layers[-1].name!r} takes {features!r}"
+            )
+        self._feature_network = keras.Model(
+            inputs, features, name=f"{net.name}_features"
+        )
+        return self._feature_network
+
+    # --------------------------------------------------------------- scoring
+    def network_units(self, x):
+        """Maps data in user units to the networks' units (float32)."""
+        scaler = self.model.data_scaler
+        offset = keras.ops.convert_to_numpy(scaler.offset)
+        scale = keras.ops.convert_to_numpy(scaler.scale)
+        x = np.asarray(x)
+        return ((x.astype("float32") - offset) / scale).astype("float32")
+
+    def _predict(self, network, inputs):
+        """`network(inputs, training=False)` batch by batch, as NumPy."""
+        # A functional model built on a list of one input wants a list.
+        try:
+            structure = network.input
+        except (AttributeError, ValueError):
+            structure = None
+        if isinstance(structure, list) and not isinstance(inputs, list):
+            inputs = [inputs]
+        n = len(inputs[0] if isinstance(inputs, list) else inputs)
+        outputs = []
+        for start in range(0, n, self.batch_size):
+            if isinstance(inputs, list):
+                batch = [t[start : start + self.batch_size] for t in inputs]
+            else:
+                batch = inputs[start : start + self.batch_size]
+            out = network(batch, training=False)
+            outputs.append(keras.ops.convert_to_numpy(out).astype("float32"))
+        return np.concatenate(outputs)
+
+    def _encode(self, x):
+        codes = self._predict(self.encoder, x)
+        convert = getattr(self.model, "codes_from_encoder_output", None)
+        codes = codes if convert is None else convert(codes)
+        return np.asarray(codes, "float32")
+
+    def compute(self, x, components):
+        """Raw values of the given components for data in user units.
+
+        Args:
+            x: NumPy array `(n, *data_shape)` in the data's units.
+            components: Names from `components(score)`.
+
+        Returns:
+            Dict of component name to float64 array `(n,)`.
+        """
+        x = self.network_units(x)
+        wanted = set(components)
+        out = {}
+        needs_pass = wanted & {
+            "reconstruction",
+            "feature",
+            "feature_residual",
+            "latent",
+        }
+        if needs_pass or (wanted & {"discriminator"} and self.joint):
+            z = self._encode(x)
+        if needs_pass:
+            x_rec = self._predict(self.generator, z)
+            reconstruction = _mean_square(x, x_rec)
+            if "reconstruction" in wanted:
+                out["reconstruction"] = reconstruction
+            if "latent" in wanted:
+                out["latent"] = _mean_square(z, self._encode(x_rec))
+            if wanted & {"feature", "feature_residual"}:
+                f = self.feature_network()
+                pair = self.joint and f is not getattr(
+                    self.model, "discriminator_features", None
+                )
+                f_x = self._predict(f, [x, z] if pair else x)
+                f_rec = self._predict(f, [x_rec, z] if pair else x_rec)
+                residual = _mean_square(f_x, f_rec)
+                if "feature_residual" in wanted:
+                    out["feature_residual"] = residual
+                if "feature" in wanted:
+                    out["feature"] = reconstruction + self.kappa * residual
+        if "discriminator" in wanted:
+            net = self.discriminator
+            logits = self._predict(net, [x, z] if self.joint else x)
+            out["discriminator"] = -logits.reshape(len(x)).astype("float64")
+        if "iterative" in wanted:
+            out["iterative"] = self.search.residuals(x)
+        return out
