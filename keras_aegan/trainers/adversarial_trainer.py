@@ -781,6 +781,10 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
             keras.metrics.Mean(name=key) for key in self._log_keys()
         ]
         self._loss_trackers += self.nonfinite_policy.trackers()
+        for tracker in self._loss_trackers:
+            # Losses and skip counts: lower is better. Keras metrics say
+            # so with `_direction` (accuracy: "up"); see `_direct_monitors`.
+            tracker._direction = "down"
         self._aegan_compile_config = {
             "optimizers": {
                 k: keras.saving.serialize_keras_object(v)
@@ -941,6 +945,7 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         data = self._prepare_fit_data(x)
         data, batch_size = prepare_replicas(self, data, batch_size)
         callbacks = list(kwargs.pop("callbacks", None) or [])
+        _direct_monitors(callbacks, self._loss_trackers)
         backup = _find_restoring_callback(callbacks)
         resume = backup.restore(self) if backup is not None else None
         epoch, start = _resume_position(resume, kwargs.pop("initial_epoch", 0))
@@ -1315,6 +1320,33 @@ def _is_array(x):
         and hasattr(x, "__len__")
         and not hasattr(x, "as_numpy_iterator")
     )
+
+
+def _direct_monitors(callbacks, trackers):
+    """Gives `mode="auto"` monitors of a loss tracker their direction.
+
+    `EarlyStopping`, `ReduceLROnPlateau` and `ModelCheckpoint` with
+    `mode="auto"` read the direction of a monitored metric from its
+    `_direction`, but only for metrics that `compile(metrics=...)`
+    created; for the trackers of a custom train step they raise
+    "Keras isn't able to automatically determine whether that metric
+    should be maximized or minimized". This sets their `mode` from the
+    tracker's `_direction` (`"val_"` names included), as Keras would;
+    other monitors are left alone.
+    """
+    directions = {t.name: getattr(t, "_direction", None) for t in trackers}
+    for callback in callbacks:
+        monitor = getattr(callback, "monitor", None)
+        if (
+            not callable(getattr(callback, "_set_monitor_op", None))
+            or getattr(callback, "mode", None) != "auto"
+            or getattr(callback, "monitor_op", None) is not None
+            or not isinstance(monitor, str)
+        ):
+            continue
+        direction = directions.get(monitor.removeprefix("val_"))
+        if direction is not None:
+            callback.mode = "max" if direction == "up" else "min"
 
 
 def _find_restoring_callback(callbacks):

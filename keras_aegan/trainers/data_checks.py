@@ -230,7 +230,10 @@ def peek_batches(data, max_batches):
     Re-iterable inputs (`tf.data.Dataset`, `keras.utils.PyDataset`, torch
     `DataLoader`) are read from a fresh iterator. One-shot iterators
     (Python generators) are read once and a replacement iterator that
-    yields the peeked batches first is returned.
+    yields the peeked batches first is returned. A torch `DataLoader`
+    whose batches are bare tensors or dicts is returned wrapped so that
+    each batch is a one-element tuple, which Keras's adapter reads on
+    every backend.
 
     Args:
         data: The iterable passed to `fit()`.
@@ -251,12 +254,36 @@ def peek_batches(data, max_batches):
     raw = list(itertools.islice(iterator, max_batches))
     if iterator is data:
         data = _replay(raw, data)
+    elif raw and not isinstance(raw[0], (tuple, list)) and _is_torch_loader(
+        data
+    ):
+        data = _torch_tuple_batches(data)
     batches = [to_numpy(split_batch(b)[0]) for b in raw]
     if not batches:
         raise ValueError(
             f"The training data yielded no batches. Received: {describe(data)}"
         )
     return batches, data
+
+
+def _is_torch_loader(data):
+    # By name, so that torch is imported only when a loader was given.
+    return any(
+        c.__name__ == "DataLoader" and c.__module__.startswith("torch.")
+        for c in type(data).__mro__
+    )
+
+
+def _torch_tuple_batches(loader):
+    """Bare tensor (or dict) batches of a torch `DataLoader` as `(batch,)`.
+
+    Keras's torch adapter splits each batch with `tuple(batch)`: a loader
+    over a plain tensor then trains under PyTorch only (TensorFlow cannot
+    iterate the batch's `TensorSpec`, JAX receives single rows).
+    """
+    from keras_aegan.backend.torch.data_loader import tuple_batches
+
+    return tuple_batches(loader)
 
 
 def _replay(first, rest):
