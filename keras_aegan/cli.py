@@ -1,268 +1,46 @@
-"""Command line: `keras-aegan train`, `sample` and `evaluate`."""
+"""Command line: `keras-aegan train`, `sample`, `reconstruct`,
+`interpolate`, `encode` and `evaluate`."""
 
 import argparse
-import importlib.util
-import json
-import os
 import sys
+import textwrap
 
 from keras_aegan.cli_common import DATASETS
-from keras_aegan.cli_common import load_model_file
+from keras_aegan.cli_common import MODELS
+from keras_aegan.cli_common import positive as _positive
+from keras_aegan.cli_common import positive_float
+from keras_aegan.cli_common import scale
+from keras_aegan.cli_data import add_data_options
+from keras_aegan.cli_evaluate import DEFAULT_REFERENCE
+from keras_aegan.cli_evaluate import FEATURES_HELP
 from keras_aegan.cli_evaluate import evaluate
+from keras_aegan.cli_pictures import encode
+from keras_aegan.cli_pictures import interpolate
+from keras_aegan.cli_pictures import reconstruct
+from keras_aegan.cli_pictures import sample
+from keras_aegan.cli_train import RUN_KEYS
+from keras_aegan.cli_train import quality_summary
+from keras_aegan.cli_train import train
 
-# Arguments that define a run's model and data; a run directory resumes
-# only with the same values (--epochs may grow, to train further).
-RUN_KEYS = (
-    "data",
-    "limit",
-    "batch_size",
-    "latent_dim",
-    "width",
-    "seed",
-    "ema_decay",
-    "ema_warmup",
-)
+__all__ = [
+    "RUN_KEYS",
+    "build_parser",
+    "encode",
+    "evaluate",
+    "interpolate",
+    "main",
+    "quality_summary",
+    "reconstruct",
+    "sample",
+    "train",
+]
 
-
-def _load_data(name, limit, seed):
-    from keras_aegan import datasets
-
-    if name == "digits":
-        (x, _), (x_test, _) = datasets.load_digits()
-    elif name == "ring":
-        x = datasets.make_ring(10000, seed=seed)
-        x_test = datasets.make_ring(2500, seed=seed + 1)
-    else:
-        x = datasets.make_grid(10000, seed=seed)
-        x_test = datasets.make_grid(2500, seed=seed + 1)
-    if limit:
-        x = x[:limit]
-    return x, x_test
-
-
-def _tensorboard_available():
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("tensorflow", "tensorboard")
-    )
-
-
-def train(args):
-    """Trains an AEGAN and writes samples, a TensorBoard log and the model."""
-    import keras
-
-    import keras_aegan
-
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
-    name = args.name or f"aegan-{args.data}"
-    run_dir = os.path.abspath(os.path.join(args.run_dir, name))
-    samples_dir = os.path.join(run_dir, "samples")
-    log_dir = os.path.join(run_dir, "logs")
-    model_path = os.path.join(run_dir, "model.keras")
-    backup_dir = os.path.join(run_dir, "backup")
-    resuming = _check_run_config(run_dir, args)
-
-    x, x_test = _load_data(args.data, args.limit, args.seed or 0)
-    # Host noise: the data order and the noise come from the model's
-    # seeded NumPy generator, so a resumed run continues exactly.
-    model = keras_aegan.AEGAN(
-        latent_dim=args.latent_dim,
-        width=args.width,
-        seed=args.seed,
-        noise="host",
-        ema_decay=args.ema_decay or None,
-        ema_warmup=args.ema_warmup,
-    )
-    callbacks = [
-        keras_aegan.callbacks.BackupAndRestore(
-            backup_dir, save_freq=args.save_every, delete_checkpoint=False
-        ),
-        keras_aegan.callbacks.SampleGrid(
-            samples_dir,
-            every=args.every,
-            num_samples=64 if args.data == "digits" else 2500,
-            reference_data=x_test,
-        ),
-    ]
-    tensorboard = _tensorboard_available()
-    if tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir))
-        callbacks.append(
-            keras_aegan.callbacks.TensorBoardImages(
-                log_dir, every=args.every, reference_data=x_test
-            )
-        )
-    # Sample quality (digits-FID, ... or mode coverage) every --every
-    # epochs, for the trained weights and their moving average, into
-    # the history, logs/metrics.jsonl and TensorBoard's metrics/* tags;
-    # listed after TensorBoard, which would otherwise log them twice.
-    for ema in (False, True) if model.has_ema else (False,):
-        callbacks.append(
-            keras_aegan.callbacks.SampleMetrics(
-                args.data,
-                every=args.every,
-                ema=ema,
-                log_dir=log_dir,
-                fill_value=None,  # no columns of NaN in the progress log
-            )
-        )
-    if not tensorboard:
-        log_dir = None
-        print(
-            "TensorBoard log skipped: it needs TensorFlow and TensorBoard "
-            "installed (pip install 'keras-aegan[tensorflow]').",
-            file=sys.stderr,
-        )
-    print(
-        f"Training AEGAN on {args.data} ({len(x)} samples) with the "
-        f"{keras.backend.backend()} backend for {args.epochs} epochs."
-    )
-    if resuming:
-        print(f"Resuming from the newest checkpoint in {backup_dir}")
-    model.fit(
-        x,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        callbacks=callbacks,
-        verbose=args.verbose,
-    )
-    model.save(model_path)
-    print(quality_summary(model, args.data))
-    print(f"Samples:     {samples_dir}")
-    if log_dir:
-        print(f"TensorBoard: {log_dir}  (tensorboard --logdir {log_dir})")
-    print(f"Model:       {model_path}")
-    return 0
-
-
-def quality_summary(model, data, seed=0):
-    """One line with the trained model's final quality numbers.
-
-    Digits: digits-FID of 359 samples against the test split, the share
-    of 1,000 samples the shipped digits CNN labels with probability >=
-    0.9 (beside the same share for the real test digits) and the range
-    of the class shares. Ring and grid: the PacGAN mode coverage of
-    2,500 samples. The moving-average generator is used when the model
-    keeps one.
-
-    Args:
-        model: A trained model.
-        data: `"digits"`, `"ring"` or `"grid"`.
-        seed: Seed of the latent codes.
-
-    Returns:
-        A string.
-    """
-    import numpy as np
-
-    from keras_aegan import datasets
-    from keras_aegan.metrics import DigitsFeatureExtractor
-    from keras_aegan.metrics import digit_class_scores
-    from keras_aegan.metrics import evaluate_model
-    from keras_aegan.metrics.digits_features import digits_reference_floor
-
-    ema = model.has_ema
-    which = "EMA generator" if ema else "generator"
-    if data != "digits":
-        result = evaluate_model(
-            model, data, metrics=["mode_coverage"], seed=seed, ema=ema
-        )["mode_coverage"]
-        make_centers = (
-            datasets.ring_centers if data == "ring" else datasets.grid_centers
-        )
-        modes = len(make_centers())
-        return (
-            f"Quality ({which}, 2,500 samples): {result['modes']}/{modes} "
-            f"modes, {100 * result['high_quality']:.1f} % high-quality "
-            f"samples, mode KL {result['kl']:.3f}"
-        )
-    fid = float(
-        evaluate_model(model, "digits", metrics=["fid"], seed=seed, ema=ema)[
-            "fid"
-        ]
-    )
-    floor = float(digits_reference_floor()["fid"])
-    extractor = DigitsFeatureExtractor()
-    samples = model.generate(1000, seed=seed, ema=ema)
-    scores = digit_class_scores(samples, extractor)
-    _, (x_test, _) = datasets.load_digits()
-    real = digit_class_scores(x_test, extractor)
-    labels = extractor.predict_labels(samples)
-    shares = np.bincount(labels, minlength=10) / len(labels)
-    return (
-        f"Quality ({which}): digits-FID {fid:.2f} (359 samples vs the "
-        f"test split; train/test floor {floor:.2f}), recognisable "
-        f"{100 * scores['recognisable']:.0f} % (real test digits "
-        f"{100 * real['recognisable']:.0f} %), "
-        f"{np.count_nonzero(shares)}/10 classes at "
-        f"{100 * shares.min():.1f}-{100 * shares.max():.1f} % each"
-    )
-
-
-def _check_run_config(run_dir, args):
-    """Records the run's arguments; on a rerun, checks they match.
-
-    Returns:
-        Whether the run directory already holds a checkpoint to resume.
-    """
-    config = {key: getattr(args, key) for key in RUN_KEYS}
-    path = os.path.join(run_dir, "run.json")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            saved = json.load(f)
-        changed = {
-            k: (saved.get(k), v) for k, v in config.items() if saved.get(k) != v
-        }
-        if changed:
-            details = ", ".join(
-                f"--{k.replace('_', '-')} was {old!r}, now {new!r}"
-                for k, (old, new) in changed.items()
-            )
-            raise SystemExit(
-                f"The run directory {run_dir} belongs to a run with other "
-                f"arguments ({details}). Rerun with the same arguments to "
-                "resume it, or pass another --name to start a new run."
-            )
-    else:
-        from keras_aegan.utils.atomic import write_text_atomic
-
-        os.makedirs(run_dir, exist_ok=True)
-        write_text_atomic(path, json.dumps(config, indent=2))
-    return os.path.isdir(os.path.join(run_dir, "backup"))
-
-
-def sample(args):
-    """Loads a saved model and writes a grid of generated samples."""
-    import keras_aegan  # noqa: F401  (registers the classes for loading)
-    from keras_aegan.utils.images import save_png
-    from keras_aegan.utils.images import tile_images
-    from keras_aegan.utils.images import to_unit_range
-    from keras_aegan.utils.lines import line_charts
-    from keras_aegan.utils.scatter import scatter_png
-
-    model = load_model_file(args.model)
-    samples = model.generate(args.n, seed=args.seed)
-    if model.data_kind == "image":
-        save_png(args.output, tile_images(to_unit_range(samples)))
-    elif model.data_kind == "sequence":
-        save_png(args.output, tile_images(line_charts(samples)))
-    elif samples.shape[-1] == 2:
-        scatter_png(args.output, samples)
-    else:
-        raise SystemExit(
-            "Only image, sequence and 2-D vector models can be drawn. "
-            f"Received a model of data shape {model.data_shape}."
-        )
-    print(f"Wrote {args.n} samples to {args.output}")
-    return 0
-
-
-def _positive(value):
-    number = int(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return number
+DATA_HELP = (
+    "built-in data ({}) or your own: a folder of images (searched "
+    "recursively; class subfolders allowed), a .npy/.npz array (images "
+    "(N, H, W[, C]), sequences (N, T, C) or vectors (N, D)) or a "
+    ".csv/.tsv/.parquet table of numeric columns (vectors)"
+).format(", ".join(DATASETS))
 
 
 def _fraction(value):
@@ -289,24 +67,44 @@ def _non_negative(value):
     return number
 
 
-def build_parser():
-    """The argument parser of `keras-aegan`."""
-    parser = argparse.ArgumentParser(
-        prog="keras-aegan",
-        description="Train and sample autoencoding GANs (Keras 3). The "
-        "backend is chosen with KERAS_BACKEND=tensorflow|torch|jax.",
+def _add_train(commands):
+    p = commands.add_parser(
+        "train",
+        help="train a model on built-in or your own data",
+        description="Train an autoencoding GAN. Writes RUN_DIR/NAME/ with "
+        "samples/, logs/ (TensorBoard), backup/ (checkpoints), run.json "
+        "and model.keras; the same command run again resumes the run.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    p = commands.add_parser("train", help="train an AEGAN")
-    p.add_argument("--data", choices=DATASETS, default="digits")
-    p.add_argument("--epochs", type=_positive, default=60)
+    p.add_argument("--data", default="digits", help=DATA_HELP)
+    p.add_argument(
+        "--model",
+        choices=tuple(MODELS),
+        default="aegan",
+        help="which model of the family to train (default: aegan)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive,
+        default=None,
+        help="epochs to train (default: 60; with --minutes: no limit)",
+    )
+    p.add_argument(
+        "--minutes",
+        type=positive_float,
+        default=None,
+        help="train for this time instead of a number of epochs: stop at "
+        "the end of the epoch in which it is reached, then save as usual "
+        "(rerunning trains that long again)",
+    )
     p.add_argument("--batch-size", type=_positive, default=64)
     p.add_argument("--latent-dim", type=_positive, default=None)
     p.add_argument("--width", type=_positive, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
-        "--limit", type=_positive, default=None, help="use N samples"
+        "--limit",
+        type=_positive,
+        default=None,
+        help="train on the first N samples (built-in data, arrays, tables)",
     )
     p.add_argument(
         "--every",
@@ -319,7 +117,7 @@ def build_parser():
         type=_ema_decay,
         default="auto",
         help="decay of the generator/encoder moving average (0: none; "
-        "default auto: 0.99 for digits, 0.999 for ring and grid)",
+        "default auto: 0.99 for images and sequences, 0.999 for vectors)",
     )
     p.add_argument(
         "--ema-warmup",
@@ -337,36 +135,161 @@ def build_parser():
     p.add_argument(
         "--name",
         default=None,
-        help="run name (default: aegan-DATA); rerunning resumes it",
+        help="run name (default: MODEL-DATA, DATA being the built-in name "
+        "or the stem of the data path); rerunning resumes it",
     )
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    p.add_argument(
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="folders: keep decoded images in RUN_DIR/NAME/cache so later "
+        "epochs and reruns do not decode again (default: on)",
+    )
+    p.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="0: quiet; 1: a progress bar with the phase totals and "
+        "reconstruction terms; 2: one line per epoch with every term",
+    )
+    add_data_options(p)
     p.set_defaults(func=train)
 
-    p = commands.add_parser("sample", help="write samples of a saved model")
+
+def _add_model_argument(p):
     p.add_argument("model", help="path of a .keras file")
+
+
+def _add_data_argument(p, required_help):
+    p.add_argument(
+        "--data",
+        default=None,
+        help=f"{DATA_HELP}; default: the data in the run.json of `train` "
+        f"next to the model{required_help}",
+    )
+    add_data_options(p, for_model=True)
+
+
+def _add_scale(p):
+    p.add_argument(
+        "--scale",
+        type=scale,
+        default="auto",
+        help="enlarge image grids by this integer factor (nearest "
+        "neighbour); default auto: each image at least 64 px",
+    )
+
+
+def _add_pictures(commands):
+    p = commands.add_parser("sample", help="write samples of a saved model")
+    _add_model_argument(p)
     p.add_argument("--n", type=_positive, default=64)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--output", default="samples.png")
+    _add_scale(p)
     p.set_defaults(func=sample)
 
     p = commands.add_parser(
-        "evaluate", help="measure a saved model's samples (FID, modes, ...)"
+        "reconstruct",
+        help="write data samples above their reconstructions",
     )
-    p.add_argument("model", help="path of a .keras file")
+    _add_model_argument(p)
+    _add_data_argument(p, "")
     p.add_argument(
-        "--data",
-        choices=DATASETS,
+        "--n", type=_positive, default=16, help="the first N samples"
+    )
+    p.add_argument("--output", default="reconstructions.png")
+    _add_scale(p)
+    p.set_defaults(func=reconstruct)
+
+    p = commands.add_parser(
+        "interpolate",
+        help="write decoded lines between the codes of sample pairs (PNG "
+        "grid and animated GIF)",
+    )
+    _add_model_argument(p)
+    _add_data_argument(p, "")
+    p.add_argument(
+        "--pairs",
+        type=_positive,
+        default=4,
+        help="pairs of samples (samples 1-2, 3-4, ...), one row each",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        choices=range(2, 65),
+        metavar="{2..64}",
+        default=8,
+        help="points per line, ends included (GIF frames)",
+    )
+    p.add_argument(
+        "--output",
+        default="interpolation.png",
+        help="PNG grid; the GIF is written beside it with the suffix .gif",
+    )
+    _add_scale(p)
+    p.set_defaults(func=interpolate)
+
+    p = commands.add_parser(
+        "encode", help="write the latent codes of every sample"
+    )
+    _add_model_argument(p)
+    _add_data_argument(p, "")
+    p.add_argument(
+        "--output",
+        default="codes.npy",
+        help="codes.npy: codes (N, latent_dim), and for folders the file "
+        "names, one per line in the same order, in codes.txt beside it; "
+        "codes.npz: arrays 'codes' and (folders) 'names'",
+    )
+    p.set_defaults(func=encode)
+
+
+def _add_evaluate(commands):
+    p = commands.add_parser(
+        "evaluate",
+        help="measure a saved model (FID, modes, reconstruction, ...)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Measure a saved model. On digits, ring and grid: the "
+            "protocols of keras_aegan.metrics.evaluate_model (digits-FID "
+            "with the shipped digits CNN, mode coverage). On your own "
+            "data: the reconstruction and latent cycle errors (models "
+            "with an encoder); FID, KID, precision/recall and "
+            "density/coverage only in the feature space you name with "
+            "--features (vectors: also in their own coordinates), never "
+            "a digits-FID.",
+            width=72,
+        )
+        + "\n\n--features:\n"
+        + FEATURES_HELP,
+    )
+    _add_model_argument(p)
+    _add_data_argument(
+        p,
+        ", else digits for 16x16x1 models; required for other 2-D models",
+    )
+    p.add_argument(
+        "--features",
         default=None,
-        help="data set to compare with (default: from the run.json of "
-        "`train` next to the model, else digits for 16x16x1 models; "
-        "required for other 2-D models)",
+        metavar="MODULE:FUNCTION",
+        help="feature space of FID and precision/recall (see above)",
     )
     p.add_argument(
         "--num-samples",
         type=_positive,
         default=None,
         help="generated samples (default: 359 for digits, 2500 for ring "
-        "and grid)",
+        "and grid, the number of reference samples for your own data)",
+    )
+    p.add_argument(
+        "--num-reference",
+        type=_positive,
+        default=None,
+        help=f"own data: samples to compare with, spread evenly over the "
+        f"data (default: all, at most {DEFAULT_REFERENCE})",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -384,6 +307,19 @@ def build_parser():
         "the model)",
     )
     p.set_defaults(func=evaluate)
+
+
+def build_parser():
+    """The argument parser of `keras-aegan`."""
+    parser = argparse.ArgumentParser(
+        prog="keras-aegan",
+        description="Train and sample autoencoding GANs (Keras 3). The "
+        "backend is chosen with KERAS_BACKEND=tensorflow|torch|jax.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_train(commands)
+    _add_pictures(commands)
+    _add_evaluate(commands)
     return parser
 
 

@@ -50,7 +50,9 @@ def read_run_config(model_path):
         The recorded arguments as a dict, or `{}` when there is no
         readable `run.json` beside the model.
     """
-    path = os.path.join(os.path.dirname(os.path.abspath(model_path)), "run.json")
+    path = os.path.join(
+        os.path.dirname(os.path.abspath(model_path)), "run.json"
+    )
     try:
         with open(path, encoding="utf-8") as f:
             config = json.load(f)
@@ -60,10 +62,10 @@ def read_run_config(model_path):
 
 
 def has_encoder(model):
-    """Whether a model has `encode`/`reconstruct` (and an encoder)."""
-    from keras_aegan.metrics.evaluation_checks import has_encoder as check
-
-    return check(model)
+    """Whether a model (built or not) has `encode` and `reconstruct`."""
+    return callable(getattr(model, "encode", None)) and callable(
+        getattr(model, "reconstruct", None)
+    )
 
 
 def positive(value):

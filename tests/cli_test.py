@@ -113,8 +113,9 @@ def test_sample_command(trained_run, tmp_path):
     from PIL import Image
 
     with Image.open(out) as image:
-        # 3 x 3 tiles of 16 px with 1 px padding between tiles.
-        assert image.size == (3 * 16 + 2, 3 * 16 + 2)
+        # 3 x 3 tiles of 16 px with 1 px padding between tiles, enlarged
+        # 4 times so that each digit is 64 px.
+        assert image.size == (4 * (3 * 16 + 2), 4 * (3 * 16 + 2))
 
 
 def test_bad_cli_arguments_fail_clearly(tmp_path):

@@ -254,8 +254,8 @@ def peek_batches(data, max_batches):
     raw = list(itertools.islice(iterator, max_batches))
     if iterator is data:
         data = _replay(raw, data)
-    elif raw and not isinstance(raw[0], (tuple, list)) and _is_torch_loader(
-        data
+    elif (
+        raw and not isinstance(raw[0], (tuple, list)) and _is_torch_loader(data)
     ):
         data = _torch_tuple_batches(data)
     batches = [to_numpy(split_batch(b)[0]) for b in raw]
