@@ -17,6 +17,7 @@ from keras_aegan.models import VAEGAN
 from keras_aegan.models import AdversarialAutoencoder
 from keras_aegan.models import AlphaGAN
 from keras_aegan.models import BiGAN
+from keras_aegan.models import GANomaly
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import AdversarialTrainer
 from keras_aegan.trainers import NonFiniteLossError
@@ -33,6 +34,7 @@ __all__ = [
     "BiGAN",
     "DCGAN",
     "EBGAN",
+    "GANomaly",
     "NonFiniteLossError",
     "Phase",
     "VAEGAN",

@@ -20,6 +20,7 @@ MODELS = {
     "began": "BEGAN",
     "ebgan": "EBGAN",
     "dcgan": "DCGAN",
+    "ganomaly": "GANomaly",
 }
 
 

@@ -1,4 +1,11 @@
-"""AnomalyDetector: scikit-learn contract, scores, normalisation, saving."""
+"""AnomalyDetector: scikit-learn contract, scores, normalisation, saving.
+
+Also GANomaly's latent score and the pure helpers of
+benchmarks/anomaly (metrics, leak-free splits; no training).
+"""
+
+import os
+import sys
 
 import keras
 import numpy as np
@@ -12,9 +19,20 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 import keras_aegan
+from keras_aegan.anomaly import SCORES
 from keras_aegan.anomaly import AnomalyDetector
 from keras_aegan.anomaly import LatentSearch
 from keras_aegan.anomaly import ModelScorer
+from keras_aegan.anomaly.model_scorer import model_parts
+from keras_aegan.models import GANomaly
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # `benchmarks` is not installed with the package
+    sys.path.insert(0, ROOT)
+
+from benchmarks.anomaly import metrics as bench_metrics  # noqa: E402
+from benchmarks.anomaly import run as bench_run  # noqa: E402
+from benchmarks.anomaly import splits as bench_splits  # noqa: E402
 
 FEATURES = 8
 N_TRAIN = 512
@@ -578,6 +596,28 @@ def test_errors():
         detector.predict(np.full((2, FEATURES), "a"))
 
 
+def test_feature_score_of_a_sequential_discriminator():
+    d = keras.Sequential(
+        [
+            keras.Input((FEATURES,)),
+            keras.layers.Dense(4),
+            keras.layers.LeakyReLU(negative_slope=0.2),
+            keras.layers.Dense(1),
+        ]
+    )
+    model = _built(keras_aegan.AEGAN, image_discriminator=d)
+    x, inliers, _ = _blob(3)
+    detector = AnomalyDetector(model=model, score="feature").fit(x)
+    ref = _numpy_components(model, x)["feature"]
+    test = _numpy_components(model, inliers)["feature"]
+    np.testing.assert_allclose(
+        detector.decision_function(inliers),
+        _z(test, ref),
+        atol=TOL,
+        rtol=TOL,
+    )
+
+
 def test_feature_score_needs_a_functional_discriminator():
     class Critic(keras.Model):
         def __init__(self):
@@ -597,3 +637,197 @@ def test_feature_score_needs_a_functional_discriminator():
         "latent",
         "discriminator",
     )
+
+
+# ---------------------------------------------------------------- GANomaly
+def test_ganomaly_scores_with_its_second_encoder(tmp_path):
+    model = _built(GANomaly)
+    # Untrained codes of reconstructions are small next to E(x), so the
+    # two encoders would give close latent scores: scaling E2's weights
+    # by 3 (its biases start at zero) scales the outputs of its four
+    # Dense layers with ReLUs between them by 3^4 and tells them apart.
+    model.reencoder.set_weights(
+        [3.0 * w for w in model.reencoder.get_weights()]
+    )
+    x, inliers, directions = _blob(2)
+    detector = AnomalyDetector(model=model).fit(x)
+    # Its own score by default: the distance of the two codes.
+    assert detector.score_name_ == "latent"
+    assert detector.components_ == ("latent",)
+
+    def latent(data, second):
+        xn = _network_units(model, data)
+        z = _numpy_forward(model.encoder, [xn])
+        x_rec = _numpy_forward(model.generator, [z])
+        return _mean_square(z, _numpy_forward(second, [x_rec]))
+
+    x_test = np.concatenate([inliers[:32], 4.0 * directions[:32]])
+    expected = _z(latent(x_test, model.reencoder), latent(x, model.reencoder))
+    scores = detector.decision_function(x_test)
+    np.testing.assert_allclose(scores, expected, atol=TOL, rtol=TOL)
+    # The raw component is E2's, not the first encoder's.
+    raw = ModelScorer(model).compute(x_test, ("latent",))["latent"]
+    np.testing.assert_allclose(raw, latent(x_test, model.reencoder), rtol=TOL)
+    wrong = latent(x_test, model.encoder)
+    assert np.median(np.abs(raw - wrong) / wrong) > 0.1
+    detector.save(tmp_path / "ganomaly")
+    loaded = AnomalyDetector.load(tmp_path / "ganomaly")
+    assert type(loaded.model_) is GANomaly
+    assert loaded.score_name_ == "latent" and loaded.score is None
+    np.testing.assert_array_equal(loaded.decision_function(x_test), scores)
+
+
+def test_ganomaly_by_name_and_its_parts():
+    detector = AnomalyDetector(
+        model="ganomaly",
+        epochs=1,
+        seed=0,
+        model_kwargs={"width": 8, "latent_dim": 2},
+    ).fit(_blob()[0])
+    assert type(detector.model_) is GANomaly
+    assert detector.score_name_ == "latent"
+    assert ModelScorer.scores_for(GANomaly) == SCORES
+    assert model_parts(GANomaly) == {
+        "encoder": "encoder",
+        "generator": "generator",
+        "latent_encoder": "reencoder",
+        "discriminator": "discriminator",
+    }
+    # Models that declare nothing: the usual names, E' = E.
+    assert model_parts(keras_aegan.AEGAN) == {
+        "encoder": "encoder",
+        "generator": "generator",
+        "latent_encoder": "encoder",
+        "discriminator": "image_discriminator",
+    }
+    assert model_parts(keras_aegan.DCGAN)["encoder"] is None
+    # GANomaly's feature score reads the features it was trained on.
+    model = _built(GANomaly)
+    scorer = ModelScorer(model)
+    assert scorer.feature_network() is model.discriminator_features
+    assert scorer.latent_encoder is model.reencoder
+
+
+def test_declared_parts_are_checked():
+    class Misnamed(GANomaly):
+        anomaly_parts = {"decoder": "generator"}
+
+    class Missing(GANomaly):
+        anomaly_parts = {"encoder": "encoder", "latent_encoder": "encoder2"}
+
+    with pytest.raises(ValueError, match=r"keys are among .*'decoder'"):
+        model_parts(Misnamed)
+    with pytest.raises(ValueError, match="'encoder2' as its latent_encoder"):
+        ModelScorer.scores_for(Missing)
+
+
+# ------------------------------------------------- the benchmark's helpers
+def test_benchmark_metrics_on_hand_made_scores():
+    y = np.r_[np.zeros(100, int), np.ones(20, int)]
+    perfect = np.r_[np.linspace(0.0, 1.0, 100), np.linspace(2.0, 3.0, 20)]
+    assert bench_metrics.evaluate(y, perfect) == {
+        "auroc": 1.0,
+        "auprc": 1.0,
+        "tpr_at_5_fpr": 1.0,
+    }
+    reversed_ = bench_metrics.evaluate(y, -perfect)
+    assert reversed_["auroc"] == 0.0 and reversed_["tpr_at_5_fpr"] == 0.0
+    # Normal scores 0..99; anomalies 10 at 104.5 and 10 at 93.5. At
+    # FPR <= 5 % (flag scores >= 95: five normal ones) half the
+    # anomalies are flagged; one more false positive (flag >= 93.5,
+    # FPR 6 %) flags them all.
+    high, low = np.full(10, 104.5), np.full(10, 93.5)
+    scores = np.r_[np.arange(100.0), high, low]
+    assert bench_metrics.tpr_at_fpr(y, scores, 0.05) == 0.5
+    assert bench_metrics.tpr_at_fpr(y, scores, 0.06) == 1.0
+    with pytest.raises(ValueError, match=r"both labels"):
+        bench_metrics.evaluate(np.zeros(4, int), np.arange(4.0))
+    mean, sd, n = bench_metrics.mean_sd([0.5, 0.7])
+    assert (mean, n) == (pytest.approx(0.6), 2)
+    assert sd == pytest.approx(np.sqrt(0.02))  # ddof=1
+
+
+def _rows(x):
+    return {np.asarray(row).tobytes() for row in x}
+
+
+@pytest.mark.parametrize(
+    "protocol, digit",
+    [("digits_normal", 3), ("digits_anomalous", 7)],
+)
+def test_benchmark_digit_splits_keep_anomalies_out(digits, protocol, digit):
+    split = bench_splits.digits_split(protocol, digit, seed=1, data=digits)
+    (x_pool, y_pool), (x_test, y_test) = digits
+    anomalous = (
+        (y_pool != digit) if protocol == "digits_normal" else (y_pool == digit)
+    )
+    # Found by content in the original pool, independently of the
+    # split's own bookkeeping: no anomalous training image reaches the
+    # training or validation data.
+    forbidden = _rows(x_pool[anomalous])
+    for part in (split.x_train, split.x_val):
+        assert not (_rows(part) & forbidden)
+    assert not (_rows(split.x_train) & _rows(split.x_val))
+    assert len(split.x_train) + len(split.x_val) == int(np.sum(~anomalous))
+    np.testing.assert_array_equal(split.x_test, x_test)
+    expected = (
+        (y_test != digit) if protocol == "digits_normal" else (y_test == digit)
+    )
+    np.testing.assert_array_equal(split.y_test, expected.astype(int))
+    # The seed draws the validation split; the test stays the same.
+    other = bench_splits.digits_split(protocol, digit, seed=2, data=digits)
+    assert _rows(other.x_val) != _rows(split.x_val)
+    np.testing.assert_array_equal(other.y_test, split.y_test)
+
+
+def test_benchmark_breast_cancer_split_keeps_anomalies_out():
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    x = bunch.data.astype("float32")
+    malignant = _rows(x[bunch.target == 0])
+    split = bench_splits.breast_cancer_split(seed=0)
+    for part in (split.x_train, split.x_val):
+        assert not (_rows(part) & malignant)
+    assert not (_rows(split.x_train) & _rows(split.x_test))
+    assert not (_rows(split.x_val) & _rows(split.x_test))
+    # Every malignant sample is in the test, labelled 1.
+    assert int(split.y_test.sum()) == len(malignant) == 212
+    flagged = split.x_test[split.y_test == 1]
+    assert _rows(flagged) == malignant
+    sizes = split.describe()
+    assert (sizes["train"], sizes["validation"], sizes["test"]) == (
+        214,
+        71,
+        72 + 212,
+    )
+
+
+def test_benchmark_detectors_see_normal_data_only(digits, monkeypatch):
+    """The runner gives detectors `fit_data()` and the test inputs only."""
+    split = bench_splits.digits_split("digits_normal", 0, seed=0, data=digits)
+    seen = []
+
+    class Spy:
+        name = "spy"
+
+        def fit(self, *args):
+            seen.append(("fit", args))
+            return {}
+
+        def score(self, x):
+            seen.append(("score", (x,)))
+            return x.reshape(len(x), -1).mean(axis=1)
+
+    monkeypatch.setattr(bench_run, "build_detectors", lambda a: [("s", Spy())])
+    args = bench_run.finish_args(
+        bench_run.make_parser().parse_args(
+            ["--protocol", "digits_normal", "--digits", "0", "--seeds", "0"]
+        )
+    )
+    (record,) = bench_run.run_split(split, 0, args, log=lambda text: None)
+    (_, (x_train, x_val, seed)), (_, (x_test,)) = seen
+    assert x_train is split.x_train and x_val is split.x_val and seed == 0
+    assert x_test is split.x_test
+    assert record["row"] == "spy" and 0.0 <= record["auroc"] <= 1.0
+    assert args.screening and args.tag == "screening"

@@ -5,6 +5,7 @@ from keras_aegan.anomaly.latent_search import LatentSearch
 from keras_aegan.anomaly.model_scorer import COMBINED_COMPONENTS
 from keras_aegan.anomaly.model_scorer import SCORES
 from keras_aegan.anomaly.model_scorer import ModelScorer
+from keras_aegan.anomaly.model_scorer import model_parts
 
 __all__ = [
     "COMBINED_COMPONENTS",
@@ -12,4 +13,5 @@ __all__ = [
     "AnomalyDetector",
     "LatentSearch",
     "ModelScorer",
+    "model_parts",
 ]

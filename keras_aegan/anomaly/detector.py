@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from keras_aegan import models
 from keras_aegan.anomaly.model_scorer import SCORES
 from keras_aegan.anomaly.model_scorer import ModelScorer
+from keras_aegan.anomaly.model_scorer import default_score
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
@@ -87,7 +88,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
     - `"reconstruction"`: mean squared residual of `x - G(E(x))`.
     - `"feature"`: f-AnoGAN, the residual plus `kappa` times the residual
       of the discriminator's intermediate features of `x` and `G(E(x))`.
-    - `"latent"`: GANomaly, `mean((E(x) - E(G(E(x))))^2)`.
+    - `"latent"`: GANomaly, `mean((E(x) - E'(G(E(x))))^2)`, `E'` the
+      model's second encoder where it has one (`GANomaly`), else `E`.
     - `"discriminator"`: EGBAD/ALAD, the negated discriminator logit of
       `x` (AEGAN, DCGAN, VAEGAN) or of `(x, E(x))` (BiGAN/ALI).
     - `"combined"`: the sum of the z-scored reconstruction, feature
@@ -112,8 +114,11 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             the statistics and the threshold on `X`. An unbuilt
             instance is copied and the copy trained, so the argument
             itself never changes.
-        score: One of `"reconstruction"` (default), `"feature"`,
-            `"latent"`, `"discriminator"`, `"combined"`, `"iterative"`.
+        score: `None` (default: the model's own score, its class
+            attribute `anomaly_score`: `"latent"` for `GANomaly`,
+            `"reconstruction"` for the others), or one of
+            `"reconstruction"`, `"feature"`, `"latent"`,
+            `"discriminator"`, `"combined"`, `"iterative"`.
         contamination: Share of anomalies expected in the training data,
             in (0, 0.5]; sets `threshold_`.
         kappa: Weight of the feature residual in `"feature"` (f-AnoGAN's
@@ -185,7 +190,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
     def __init__(
         self,
         model=None,
-        score="reconstruction",
+        score=None,
         contamination=0.1,
         kappa=1.0,
         epochs=20,
@@ -226,7 +231,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
 
     # ----------------------------------------------------------- arguments
     def _check_params(self):
-        if self.score not in SCORES:
+        if self.score is not None and self.score not in SCORES:
             raise ValueError(
                 f"Unknown anomaly score. Expected one of {list(SCORES)}. "
                 f"Received: score={self.score!r}"
@@ -283,6 +288,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             f"an instance. Received: model={model!r}"
         )
 
+    def _score_of(self, model):
+        """The score `fit` uses with `model` (a class or an instance)."""
+        return default_score(model) if self.score is None else self.score
+
     def _make_model(self, data_shape):
         """`(model, train)`: the model to score with and whether to fit it."""
         cls = self._model_class()
@@ -295,7 +304,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                     f"{self.model_kwargs!r}"
                 )
             model = self.model
-            ModelScorer.check_score(model, self.score)
+            ModelScorer.check_score(model, self._score_of(model))
             if model.data_shape is None:
                 # Weights are created when the copy is built in `fit`.
                 if self.seed is not None:
@@ -308,7 +317,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                     f"X with samples of shape {tuple(data_shape)}"
                 )
             return model, False
-        ModelScorer.check_score(cls, self.score)
+        ModelScorer.check_score(cls, self._score_of(cls))
         if self.seed is not None:
             kwargs.setdefault("seed", self.seed)
             keras.utils.set_random_seed(self.seed)
@@ -375,12 +384,13 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             search_learning_rate=self.search_learning_rate,
             ema=self.ema,
         )
-        components = scorer.components(self.score)
+        score = self._score_of(model)
+        components = scorer.components(score)
         reference = x_train if x_val is None else x_val
         raw = scorer.compute(reference, components)
         self.model_ = model
         self._scorer = scorer
-        self.score_name_ = self.score
+        self.score_name_ = score
         self.components_ = components
         self.normalization_ = {
             name: {

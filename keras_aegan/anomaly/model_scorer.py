@@ -23,9 +23,14 @@ COMBINED_COMPONENTS = (
     "latent",
     "discriminator",
 )
+#: The roles of the networks the scores read (see `model_parts`).
+PART_ROLES = ("encoder", "generator", "latent_encoder", "discriminator")
+#: The score a model uses when it declares no `anomaly_score`.
+DEFAULT_SCORE = "reconstruction"
 # Model attributes that may hold a discriminator scoring `x` (or the
 # pair `(x, z)` of a joint discriminator), in order of preference after
-# the model's own `refine_network`.
+# the model's own `refine_network`, for models that declare no
+# `anomaly_parts`.
 _DISCRIMINATOR_NAMES = ("image_discriminator", "discriminator")
 
 
@@ -45,6 +50,78 @@ def _discriminator_name(model):
         if _has_network(model, name):
             return name
     return None
+
+
+def _class_of(model):
+    return model if isinstance(model, type) else type(model)
+
+
+def model_parts(model):
+    """Which network of a model plays each role of the anomaly scores.
+
+    A model class may declare its parts in the class attribute
+    `anomaly_parts`, a dict from roles (`PART_ROLES`) to network
+    attribute names (GANomaly: `{"encoder": "encoder", "generator":
+    "generator", "latent_encoder": "reencoder", "discriminator":
+    "discriminator"}`); a role it leaves out has no network. Without
+    the attribute the parts are read from the usual names: `encoder`,
+    `generator`, the `refine_network` or else `image_discriminator` or
+    `discriminator`. `latent_encoder` (the encoder of reconstructions in
+    the `"latent"` score) defaults to the encoder.
+
+    Args:
+        model: A keras_aegan model class or instance.
+
+    Returns:
+        Dict role -> network attribute name or None, for every role.
+
+    Example:
+
+    ```python
+    model_parts(keras_aegan.models.GANomaly)["latent_encoder"]
+    # 'reencoder'
+    ```
+    """
+    cls = _class_of(model)
+    declared = getattr(cls, "anomaly_parts", None)
+    if declared is None:
+        encoder = "encoder" if _has_network(cls, "encoder") else None
+        generator = "generator" if _has_network(cls, "generator") else None
+        return {
+            "encoder": encoder,
+            "generator": generator,
+            "latent_encoder": encoder,
+            "discriminator": _discriminator_name(cls),
+        }
+    if not isinstance(declared, dict) or set(declared) - set(PART_ROLES):
+        raise ValueError(
+            f"{cls.__name__}.anomaly_parts must be a dict whose keys are "
+            f"among {list(PART_ROLES)}. Received: {declared!r}"
+        )
+    parts = {role: declared.get(role) for role in PART_ROLES}
+    for role, name in parts.items():
+        if name is not None and not _has_network(cls, name):
+            raise ValueError(
+                f"{cls.__name__}.anomaly_parts names the network {name!r} "
+                f"as its {role}, but {cls.__name__} has no such network. "
+                f"Its networks: {list(cls.network_names)}"
+            )
+    if parts["latent_encoder"] is None:
+        parts["latent_encoder"] = parts["encoder"]
+    return parts
+
+
+def default_score(model):
+    """The score a model declares as its own (`anomaly_score`).
+
+    Args:
+        model: A keras_aegan model class or instance.
+
+    Returns:
+        The class attribute `anomaly_score` where the model declares one
+        (GANomaly: `"latent"`), else `"reconstruction"`.
+    """
+    return getattr(_class_of(model), "anomaly_score", None) or DEFAULT_SCORE
 
 
 def _mean_square(a, b):
@@ -70,23 +147,26 @@ class ModelScorer:
       feature-matching score of EGBAD).
     - `"feature"` (f-AnoGAN's `izi_f` score): `reconstruction + kappa *
       feature_residual`.
-    - `"latent"` (GANomaly): `mean((E(x) - E(G(E(x))))^2)` over the
-      code (the squared norm divided by `latent_dim`).
+    - `"latent"` (GANomaly): `mean((E(x) - E'(G(E(x))))^2)` over the
+      code (the squared norm divided by `latent_dim`), where `E'` is
+      the model's latent encoder: GANomaly's second encoder, else `E`.
     - `"discriminator"` (EGBAD, ALAD): the negated logit of the image
       discriminator on `x`, or of a joint discriminator on `(x, E(x))`,
       so higher means less like the training data.
     - `"iterative"` (AnoGAN): the residual after a per-sample latent
       search (`LatentSearch`), the slow reference.
 
-    A model's parts decide which scores it supports (`scores_for`): an
-    encoder and a generator for `"reconstruction"` and `"latent"`, a
+    A model's parts (`model_parts`: declared by the model class in
+    `anomaly_parts`, else read from the usual network names) decide
+    which scores it supports (`scores_for`): an encoder and a
+    generator for `"reconstruction"` and `"latent"`, a
     discriminator for `"discriminator"`, both for `"feature"`, any
     one-pass score for `"combined"`, a generator for `"iterative"`.
     Variational encoders give their posterior means (the model's
-    `codes_from_encoder_output`). The generator and the encoder are the
-    model's `network_for(name, ema)`: by default their moving averages
-    when the model keeps them, as in `encode` and `reconstruct`; the
-    discriminators have no moving average.
+    `codes_from_encoder_output`). The generator and the encoders are
+    the model's `network_for(name, ema)`: by default their moving
+    averages when the model keeps them, as in `encode` and
+    `reconstruct`; the discriminators have no moving average.
 
     Args:
         model: A built keras_aegan model (an `AdversarialTrainer`
@@ -128,11 +208,14 @@ class ModelScorer:
         self.kappa = float(kappa)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.ema = ema
-        self.generator = model.network_for("generator", ema)
+        self.parts = model_parts(model)
+        self.generator = model.network_for(self.parts["generator"], ema)
+        encoder, latent = self.parts["encoder"], self.parts["latent_encoder"]
         self.encoder = (
-            model.network_for("encoder", ema)
-            if _has_network(model, "encoder")
-            else None
+            None if encoder is None else model.network_for(encoder, ema)
+        )
+        self.latent_encoder = (
+            None if latent is None else model.network_for(latent, ema)
         )
         self.search = LatentSearch(
             self.generator,
@@ -154,10 +237,9 @@ class ModelScorer:
         Returns:
             Tuple of score names.
         """
-        autoencoder = _has_network(model, "encoder") and _has_network(
-            model, "generator"
-        )
-        discriminator = _discriminator_name(model) is not None
+        parts = model_parts(model)
+        autoencoder = bool(parts["encoder"] and parts["generator"])
+        discriminator = parts["discriminator"] is not None
         found = []
         if autoencoder:
             found.append("reconstruction")
@@ -168,7 +250,7 @@ class ModelScorer:
             found.append("discriminator")
         if found:
             found.append("combined")
-        if _has_network(model, "generator"):
+        if parts["generator"] is not None:
             found.append("iterative")
         return tuple(found)
 
@@ -230,7 +312,7 @@ class ModelScorer:
     @property
     def discriminator(self):
         """The discriminator the scores use, or None."""
-        name = _discriminator_name(self.model)
+        name = self.parts["discriminator"]
         return None if name is None else getattr(self.model, name)
 
     @property
@@ -253,8 +335,9 @@ class ModelScorer:
     def feature_network(self):
         """The discriminator's feature extractor `f` (built once).
 
-        A model with its own feature network (`discriminator_features`,
-        VAEGAN) uses it; otherwise a `keras.Model` from the
+        A model with its own feature network (`discriminator_features`:
+        VAEGAN's, and GANomaly's feature-matching view) uses it;
+        otherwise a `keras.Model` from the
         discriminator's input(s) to the input of its output layer. Needs
         a functional (or Sequential) discriminator.
 
@@ -268,7 +351,7 @@ class ModelScorer:
         if own is not None:
             self._feature_network = own
             return own
-        name = _discriminator_name(model)
+        name = self.parts["discriminator"]
         net = None if name is None else getattr(model, name)
         cls = type(model).__name__
         if net is None:
@@ -276,9 +359,10 @@ class ModelScorer:
                 f"score='feature' needs a discriminator; {cls} has none."
             )
         try:
-            inputs = net.input
+            # `inputs`, not `input`: a Sequential model has only the list.
+            inputs = net.inputs
             features = net.layers[-1].input
-        except (AttributeError, IndexError, ValueError) as e:
+        except (AttributeError, IndexError, TypeError, ValueError) as e:
             raise ValueError(
                 f"score='feature' reads the intermediate features of the "
                 f"discriminator, which needs a functional or Sequential "
@@ -292,6 +376,8 @@ class ModelScorer:
                 f"Received: {cls}.{name} whose output layer "
                 f"{net.layers[-1].name!r} takes {features!r}"
             )
+        if len(inputs) == 1:
+            inputs = inputs[0]
         self._feature_network = keras.Model(
             inputs, features, name=f"{net.name}_features"
         )
@@ -326,8 +412,8 @@ class ModelScorer:
             outputs.append(keras.ops.convert_to_numpy(out).astype("float32"))
         return np.concatenate(outputs)
 
-    def _encode(self, x):
-        codes = self._predict(self.encoder, x)
+    def _encode(self, x, encoder=None):
+        codes = self._predict(self.encoder if encoder is None else encoder, x)
         convert = getattr(self.model, "codes_from_encoder_output", None)
         codes = codes if convert is None else convert(codes)
         return np.asarray(codes, "float32")
@@ -359,7 +445,8 @@ class ModelScorer:
             if "reconstruction" in wanted:
                 out["reconstruction"] = reconstruction
             if "latent" in wanted:
-                out["latent"] = _mean_square(z, self._encode(x_rec))
+                z_rec = self._encode(x_rec, self.latent_encoder)
+                out["latent"] = _mean_square(z, z_rec)
             if wanted & {"feature", "feature_residual"}:
                 f = self.feature_network()
                 pair = self.joint and f is not getattr(

@@ -12,6 +12,7 @@ from keras_aegan.models.bigan import BiGAN
 from keras_aegan.models.dcgan import DCGAN
 from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
 from keras_aegan.models.ebgan import EBGAN
+from keras_aegan.models.ganomaly import GANomaly
 from keras_aegan.models.vaegan import VAEGAN
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "DCGAN",
     "DualDiscriminatorGAN",
     "EBGAN",
+    "GANomaly",
     "VAEGAN",
 ]
