@@ -5,7 +5,6 @@ cell is at least `MIN_CELL` pixels; sequences as line charts; 2-D vectors
 as scatter plots.
 """
 
-import math
 import os
 
 import numpy as np
@@ -16,50 +15,14 @@ from keras_aegan.cli_data import data_for_model
 from keras_aegan.cli_data import num_samples
 from keras_aegan.cli_data import sample_names
 from keras_aegan.cli_data import take_samples
+from keras_aegan.utils.images import upscale
+from keras_aegan.utils.images import upscale_factor
 
-#: Smallest side in pixels of an image cell of a grid with `--scale auto`.
-MIN_CELL = 64
 # Batches of samples read and encoded at a time by `encode`.
 ENCODE_CHUNK = 256
 # Interpolation GIF: milliseconds per frame, and on the two end frames.
 FRAME_MS = 120
 END_FRAME_MS = 600
-
-
-def upscale_factor(side, scale="auto"):
-    """The integer factor that makes a cell of `side` pixels readable.
-
-    Args:
-        side: Side of one image in pixels.
-        scale: `"auto"` (the smallest factor giving at least `MIN_CELL`
-            pixels, 1 for images that large) or an integer >= 1.
-
-    Returns:
-        An integer >= 1.
-
-    Example:
-
-    >>> upscale_factor(16), upscale_factor(100), upscale_factor(16, 2)
-    (4, 1, 2)
-    """
-    if scale != "auto":
-        return int(scale)
-    return max(1, math.ceil(MIN_CELL / max(1, int(side))))
-
-
-def upscale(image, factor):
-    """Repeats every pixel of an `(H, W[, C])` image `factor` times per axis.
-
-    Args:
-        image: A NumPy image.
-        factor: An integer >= 1.
-
-    Returns:
-        The image, `factor` times larger on both axes.
-    """
-    if factor == 1:
-        return image
-    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
 def _drawable(model, what):

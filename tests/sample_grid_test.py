@@ -100,7 +100,7 @@ def test_writes_every_n_epochs(tmp_path):
 )
 def test_sample_tiles_equal_generated_images(tmp_path, dtype, signed):
     model = FakeImageModel(dtype=dtype, signed=signed)
-    cb = SampleGrid(tmp_path, num_samples=10, seed=3)
+    cb = SampleGrid(tmp_path, num_samples=10, seed=3, scale=1)
     cb.set_model(model)
     cb.on_epoch_end(0)
     grid = _read(tmp_path / "samples_epoch_0001.png")
@@ -119,7 +119,7 @@ def test_sample_tiles_equal_generated_images(tmp_path, dtype, signed):
 
 def test_reconstruction_rows_alternate(tmp_path):
     model = FakeImageModel(shape=(4, 4, 3))
-    cb = SampleGrid(tmp_path, num_samples=4, num_reconstructions=5)
+    cb = SampleGrid(tmp_path, num_samples=4, num_reconstructions=5, scale=1)
     cb.set_model(model)
     cb.on_epoch_end(0)
     grid = _read(tmp_path / "reconstructions_epoch_0001.png")
@@ -142,7 +142,7 @@ def test_reconstruction_rows_alternate(tmp_path):
 def test_reference_data_argument_wins(tmp_path):
     model = FakeImageModel()
     ref = np.zeros((3, 6, 5, 1), "float32")
-    cb = SampleGrid(tmp_path, num_samples=1, reference_data=ref)
+    cb = SampleGrid(tmp_path, num_samples=1, reference_data=ref, scale=1)
     cb.set_model(model)
     cb.on_epoch_end(0)
     grid = _read(tmp_path / "reconstructions_epoch_0001.png")
@@ -202,9 +202,28 @@ def test_validation(tmp_path, kwargs, match):
 
 
 def test_default_grid_is_square(tmp_path):
-    cb = SampleGrid(tmp_path)
+    cb = SampleGrid(tmp_path, scale=1)
     cb.set_model(FakeImageModel(shape=(3, 3, 1)))
     cb.on_epoch_end(0)
     grid = _read(cb.written[0])
     side = int(math.sqrt(64)) * 3 + 7
     assert grid.shape == (side, side)
+
+
+def test_small_images_are_enlarged_to_be_readable(tmp_path):
+    # 16x16 digits: factor ceil(64 / 16) = 4; 64 samples in an 8x8 grid
+    # with 1-pixel padding is 135 pixels a side, 540 enlarged.
+    model = FakeImageModel(shape=(16, 16, 1))
+    cb = SampleGrid(tmp_path / "auto", num_reconstructions=4)
+    cb.set_model(model)
+    cb.on_epoch_end(0)
+    native = SampleGrid(tmp_path / "native", num_reconstructions=4, scale=1)
+    native.set_model(FakeImageModel(shape=(16, 16, 1)))
+    native.on_epoch_end(0)
+    for big, small in zip(cb.written, native.written):
+        big, small = _read(big), _read(small)
+        assert big.shape == (4 * small.shape[0], 4 * small.shape[1])
+        np.testing.assert_array_equal(big[::4, ::4], small)
+    assert _read(cb.written[0]).shape == (540, 540)
+    with pytest.raises(ValueError, match="scale=0"):
+        SampleGrid(tmp_path, scale=0)

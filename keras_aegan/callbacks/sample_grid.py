@@ -13,6 +13,8 @@ from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import save_png
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
+from keras_aegan.utils.images import upscale
+from keras_aegan.utils.images import upscale_factor
 from keras_aegan.utils.lines import line_charts
 from keras_aegan.utils.lines import sequence_value_range
 from keras_aegan.utils.scatter import scatter_png
@@ -73,6 +75,11 @@ class SampleGrid(keras.callbacks.Callback):
             plots. Defaults to `model.reference_batch`.
         num_reconstructions: Number of reference examples reconstructed,
             an integer >= 0; 0 disables the reconstruction grid.
+        scale: Enlargement of image grids (nearest neighbour): `"auto"`
+            (default) makes each image at least
+            `keras_aegan.utils.images.MIN_CELL` (64) pixels high, so a
+            grid of 16x16 digits is readable; an integer >= 1 repeats
+            every pixel that many times (1: native size).
 
     Attributes:
         written: List of the paths written so far, in order.
@@ -97,8 +104,12 @@ class SampleGrid(keras.callbacks.Callback):
         seed=1234,
         reference_data=None,
         num_reconstructions=16,
+        scale="auto",
     ):
         super().__init__()
+        if scale != "auto":
+            scale = check_int("scale", scale, 1)
+        self.scale = scale
         if directory is None or not str(directory):
             raise ValueError(
                 "`directory` must be a non-empty path. "
@@ -180,7 +191,9 @@ class SampleGrid(keras.callbacks.Callback):
             return
         shown = None if reference is None else as_image_batch(reference)
         value_range = infer_value_range(shown if shown is not None else samples)
+        factor = upscale_factor(samples.shape[1], self.scale)
         grid = tile_images(to_unit_range(samples, value_range))
+        grid = upscale(grid, factor)
         self.written.append(save_png(self._path("samples", epoch), grid))
 
         reconstruct = getattr(self.model, "reconstruct", None)
@@ -201,6 +214,7 @@ class SampleGrid(keras.callbacks.Callback):
             to_unit_range(real, value_range),
             to_unit_range(recon, value_range),
         )
+        grid = upscale(grid, factor)
         path = save_png(self._path("reconstructions", epoch), grid)
         self.written.append(path)
 

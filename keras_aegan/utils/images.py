@@ -282,3 +282,43 @@ def resize_bilinear(images, size):
     wx = wx[:, None]
     x = np.take(x, x0, axis=-2) * (1.0 - wx) + np.take(x, x1, axis=-2) * wx
     return x.astype("float32")
+
+
+#: Smallest side in pixels of an image cell of a grid with `scale="auto"`.
+MIN_CELL = 64
+
+
+def upscale_factor(side, scale="auto"):
+    """The integer factor that makes a cell of `side` pixels readable.
+
+    Args:
+        side: Side of one image in pixels.
+        scale: `"auto"` (the smallest factor giving at least `MIN_CELL`
+            pixels, 1 for images that large) or an integer >= 1.
+
+    Returns:
+        An integer >= 1.
+
+    Example:
+
+    >>> upscale_factor(16), upscale_factor(100), upscale_factor(16, 2)
+    (4, 1, 2)
+    """
+    if scale != "auto":
+        return int(scale)
+    return max(1, math.ceil(MIN_CELL / max(1, int(side))))
+
+
+def upscale(image, factor):
+    """Repeats every pixel of an `(H, W[, C])` image `factor` times per axis.
+
+    Args:
+        image: A NumPy image.
+        factor: An integer >= 1.
+
+    Returns:
+        The image, `factor` times larger on both axes.
+    """
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
