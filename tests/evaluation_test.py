@@ -75,7 +75,8 @@ class DecoderOnly:
 @pytest.fixture(scope="module")
 def ring_model():
     keras.utils.set_random_seed(0)
-    model = small_aegan()
+    # No moving average: these tests follow the trained weights ("raw").
+    model = small_aegan(ema_decay=None)
     model.build_for((2,))
     return model
 
@@ -84,7 +85,7 @@ def ring_model():
 def digits_model(digits):
     keras.utils.set_random_seed(0)
     (x, _), _ = digits
-    model = small_aegan(width=4)
+    model = small_aegan(width=4, ema_decay=None)
     # Built (not trained) for the digits' shape and [0, 1] range.
     model.build_for(x.shape[1:], data_checks.inspect_array(x[:64]))
     return model
@@ -286,6 +287,12 @@ def test_ema_on_a_real_model():
         expected.value
     )
     assert results["mode_coverage"].protocol["generator"] == "ema"
+    # Without `ema`, the weights `generate()` uses by default: the EMA.
+    default = evaluate_model(model, "ring", num_samples=64)
+    assert default["mode_coverage"].protocol["generator"] == "ema"
+    assert json_ready(default["mode_coverage"].value) == json_ready(
+        expected.value
+    )
 
 
 def test_models_without_an_encoder():
