@@ -67,7 +67,7 @@ def test_fit_on_digits(trained_digits):
     assert_all_finite(history)
     assert model.latent_dim == 4  # networks.default_latent_dim, 16x16
     assert model.generate(5, seed=0).shape == (5, 16, 16, 1)
-    codes = model.encode(x[:3])
+    codes = model.encode(x[:3], ema=False)  # the trained encoder
     assert codes.shape == (3, 4) and np.all(np.isfinite(codes))
     # encode() returns the posterior means: the encoder's first half.
     moments = model.encoder.predict(model._to_network_units(x[:3]), verbose=0)
