@@ -146,26 +146,6 @@ def test_ema_request_without_ema(ring):
         model.encode(ring[:4], ema=True)
 
 
-def test_custom_network_without_config_is_refused():
-    class NoConfig(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(2)
-
-        def call(self, z):
-            return self.dense(z)
-
-        def get_config(self):
-            raise NotImplementedError("no config")
-
-    generator = NoConfig()
-    generator(np.zeros((1, 2), "float32"))
-    model = keras_aegan.AEGAN(generator=generator, latent_dim=2, width=8)
-    model.ema_decay = 0.9
-    with pytest.raises(ValueError, match="could not copy it"):
-        model.build_for((2,))
-
-
 def _no_config_generator():
     class NoConfig(keras.Model):
         def __init__(self):
@@ -181,6 +161,14 @@ def _no_config_generator():
     generator = NoConfig()
     generator(np.zeros((1, 2), "float32"))
     return generator
+
+
+def test_custom_network_without_config_is_refused():
+    generator = _no_config_generator()
+    model = keras_aegan.AEGAN(generator=generator, latent_dim=2, width=8)
+    model.ema_decay = 0.9
+    with pytest.raises(ValueError, match="could not copy it"):
+        model.build_for((2,))
 
 
 def test_custom_network_without_config_under_auto_keeps_no_ema():
