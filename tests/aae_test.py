@@ -39,6 +39,7 @@ def trained_digits():
     return model, x, history
 
 
+@pytest.mark.rotation("torch")
 def test_fit_on_digits(trained_digits):
     model, x, history = trained_digits
     assert set(history.history) == TERMS
@@ -71,6 +72,7 @@ def test_contract_on_ring(ring):
     assert model.encode(ring[:4]).shape == (4, 2)
 
 
+@pytest.mark.rotation("torch")
 def test_save_and_load(trained_digits, tmp_path):
     model, x, _ = trained_digits
     path = tmp_path / "aae.keras"

@@ -46,6 +46,7 @@ def digits_model(digits):
     return model, history, x
 
 
+@pytest.mark.rotation("torch")
 def test_fit_on_digits(digits_model):
     model, history, x = digits_model
     assert_all_finite(history)
@@ -58,6 +59,7 @@ def test_fit_on_digits(digits_model):
     assert recons.shape == x[:5].shape and recons.dtype == x.dtype
 
 
+@pytest.mark.rotation("torch")
 def test_save_load_round_trip(digits_model, tmp_path):
     model, _, x = digits_model
     path = tmp_path / "alpha_gan.keras"

@@ -78,6 +78,7 @@ def test_policy_errors_name_the_input():
         parse_policy("translation,flip")
 
 
+@pytest.mark.rotation("torch")
 def test_aegan_augment_trains_and_round_trips(tmp_path):
     (x, _), _ = keras_aegan.datasets.load_digits()
     model = keras_aegan.AEGAN(seed=0, augment="translation,cutout")

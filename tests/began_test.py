@@ -73,6 +73,7 @@ def _noise(n, seed):
     }
 
 
+@pytest.mark.rotation("torch")
 def test_fit_digits_smoke(digits):
     (x, _), _ = digits
     model = BEGAN(width=8, seed=0)

@@ -30,6 +30,7 @@ def digits_model(digits):
     return model, history, x
 
 
+@pytest.mark.rotation("torch")
 def test_fit_on_digits(digits_model):
     model, history, x = digits_model
     assert_all_finite(history)
@@ -51,6 +52,7 @@ def test_fit_on_digits(digits_model):
     assert 0.0 <= recons.min() and recons.max() <= 1.0
 
 
+@pytest.mark.rotation("torch")
 def test_save_load_round_trip(digits_model, tmp_path):
     model, _, x = digits_model
     path = tmp_path / "bigan.keras"

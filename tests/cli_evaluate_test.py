@@ -53,6 +53,7 @@ def _close(a, b):
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
+@pytest.mark.rotation("torch")
 def test_evaluate_subprocess_prints_and_writes_json(saved):
     result = _run(
         [

@@ -127,6 +127,7 @@ def test_bad_cli_arguments_fail_clearly(tmp_path):
     assert "No such model file: missing.keras" in result.stderr
 
 
+@pytest.mark.rotation("torch")
 def test_rerun_with_more_epochs_continues_the_run(trained_run):
     run_dir, _ = trained_run
     result = _run(

@@ -58,6 +58,7 @@ def test_pull_away_term_matches_numpy():
     assert float(one) == 0.0
 
 
+@pytest.mark.rotation("torch")
 def test_fit_digits_smoke(digits):
     (x, _), _ = digits
     model = EBGAN(width=8, seed=0)

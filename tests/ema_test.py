@@ -60,6 +60,7 @@ def test_ema_follows_the_documented_recurrence(data, ring, digits):
     assert any(not np.allclose(a, b) for a, b in zip(live, got))
 
 
+@pytest.mark.rotation("torch")
 def test_zero_decay_is_an_exact_copy(digits):
     (x, _), _ = digits
     model = small_aegan(ema_decay=0.0)
@@ -195,6 +196,7 @@ def test_auto_decay_follows_the_data_kind(shape, decay):
     assert model.get_config()["ema_decay"] == decay
 
 
+@pytest.mark.rotation("torch")
 def test_generate_uses_the_average_by_default(ring, tmp_path):
     model = small_aegan(ema_warmup=0)
     model.fit(ring[:256], epochs=1, batch_size=64, verbose=0)

@@ -14,6 +14,7 @@ def _reconstruction_error(model, x):
     return float(np.mean(np.abs(recon.astype("float64") - x)))
 
 
+@pytest.mark.rotation("torch")
 def test_digits_reconstruction_improves(digits):
     (x, _), (x_test, _) = digits
     model = small_aegan()

@@ -60,6 +60,7 @@ def test_fills_up_when_almost_nothing_is_accepted(monkeypatch):
     assert np.sum(out[:, 0] % 20 != 0) >= 50 - 8
 
 
+@pytest.mark.rotation("torch")
 def test_generate_refined_on_models():
     (x, _), _ = keras_aegan.datasets.load_digits()
     model = keras_aegan.AEGAN(seed=0, latent_dim=8)

@@ -103,6 +103,7 @@ def trained(digits):
 
 
 @TORCH_INPLACE
+@pytest.mark.rotation("torch")
 def test_trains_with_finite_losses_and_reloads(digits, tmp_path):
     model, history = trained(digits)
     assert len(history.history["discriminator_loss"]) == 1

@@ -350,6 +350,7 @@ def _wait_for_tags(process, port, log_path, deadline_s=60.0):
         )
 
 
+@pytest.mark.rotation("torch")
 def test_tensorboard_server_serves_images_and_scalars(digits_run, tmp_path):
     port = _free_port()
     log_path = tmp_path / "tensorboard.log"
