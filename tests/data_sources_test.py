@@ -6,6 +6,7 @@ Every input is written to pytest's tmp_path by the test itself.
 import os
 import pickle
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,6 +106,79 @@ def test_folder_reads_each_format_and_reports_skipped_files(tmp_path):
     # The BMP is 16x16 already: decoded exactly.
     np.testing.assert_array_equal(x[2], _rgb(2) / np.float32(255))
     assert _tree(folder) == before  # Nothing written to the data folder.
+
+
+def _mixed_collection(root, digits):
+    """A few hundred files as users keep them: built-in digits (grayscale
+    PNG, upscaled to mixed sizes) and synthetic shapes (RGB JPEG, RGBA
+    PNG, palette GIF, BMP of mixed sizes and aspect ratios) in nested
+    class folders, an empty folder and two unreadable files. Returns the
+    number of readable images per class."""
+    rng = np.random.default_rng(0)
+    for i in range(160):
+        side = int(rng.integers(16, 41))
+        pixels = np.round(digits[i, ..., 0] * 255).astype("uint8")
+        image = Image.fromarray(pixels).resize((side, side))
+        path = root / "digits" / str(i % 10) / f"d{i:03d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path)
+    formats = ("jpg", "png_rgba", "gif", "bmp")
+    for i in range(140):
+        height, width = (int(v) for v in rng.integers(12, 64, 2))
+        pixels = np.zeros((height, width, 3), "uint8")
+        top, left = rng.integers(0, (height // 2, width // 2))
+        pixels[top : top + height // 2, left : left + width // 2] = (
+            rng.integers(0, 256, 3)
+        )
+        image = Image.fromarray(pixels)
+        kind = formats[i % len(formats)]
+        folder = root / "shapes" / ("deep" / Path("er") if i % 3 else ".")
+        folder.mkdir(parents=True, exist_ok=True)
+        if kind == "jpg":
+            image.save(folder / f"s{i:03d}.jpg", quality=90)
+        elif kind == "png_rgba":
+            image.putalpha(200)
+            image.save(folder / f"s{i:03d}.png")
+        elif kind == "gif":
+            image.convert("P").save(folder / f"s{i:03d}.gif")
+        else:
+            image.save(folder / f"s{i:03d}.bmp")
+    (root / "shapes" / "empty").mkdir()
+    jpeg = next((root / "shapes").glob("s000.jpg")).read_bytes()
+    (root / "shapes" / "cut.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (root / "digits" / "readme.png").write_text("not an image")
+    return {"digits": 160, "shapes": 140}
+
+
+def test_a_few_hundred_mixed_files_in_nested_folders(tmp_path, digits):
+    (x, _), _ = digits
+    root = tmp_path / "collection"
+    counts = _mixed_collection(root, x)
+    before = _tree(root)
+
+    source = open_source(root, shuffle=False, batch_size=64)
+    report = source.describe(print_fn=None)
+
+    total = sum(counts.values())
+    assert report.count == total == len(source.files)
+    reasons = {os.path.basename(p): r for p, r in report.skipped}
+    assert sorted(reasons) == ["cut.jpg", "readme.png"]
+    assert "truncated" in reasons["cut.jpg"].lower()
+    assert "not a readable image" in reasons["readme.png"]
+    # Colour files among grayscale ones: RGB; the median shorter side
+    # (16-63 pixels) rounds to a 32x32 power of two.
+    assert report.sample_shape == (32, 32, 3) and report.channels == 3
+    assert source.class_names == ["digits", "shapes"]
+    np.testing.assert_array_equal(
+        np.bincount(source.labels), [counts["digits"], counts["shapes"]]
+    )
+    epoch = _epoch(source)
+    assert epoch.shape == (total, 32, 32, 3) and epoch.dtype == np.float32
+    assert 0.0 <= epoch.min() and epoch.max() <= 1.0
+    # Grayscale digits are replicated over the three channels.
+    first_digit = epoch[0]
+    np.testing.assert_array_equal(first_digit[..., 0], first_digit[..., 2])
+    assert _tree(root) == before  # Nothing written to the data folder.
 
 
 def test_gif_gives_its_first_frame_in_grayscale(tmp_path):
