@@ -6,7 +6,7 @@ backend in its own process and trains K steps with exactly that data and
 noise, recording every logged loss per step and the final weights;
 `compare` reads the results and reports the largest differences.
 
-    python -m keras_aegan.testing.parity run CASE_DIR     # per backend
+    python -m keras_aegan.testing.parity run CASE_DIR...  # per backend
     python -m keras_aegan.testing.parity compare CASE_DIR
 
 Only NumPy and Keras are imported here; the backend is the one selected by
@@ -171,12 +171,22 @@ def run_case(directory):
 
 
 def run_all(directory, backends=BACKENDS, timeout=600):
-    """Runs `run_case` under each backend in its own subprocess."""
+    """Runs `run_case` under each backend in its own subprocess.
+
+    Args:
+        directory: A case folder, or a list of them: each backend then runs
+            every case in one process (one interpreter and framework
+            start-up per backend instead of one per case; each case builds
+            its model from its own files, so the results are the same).
+        backends: The backends to run.
+        timeout: Seconds allowed for each backend's process.
+    """
+    directories = [directory] if isinstance(directory, str) else directory
     for backend in backends:
         env = dict(os.environ, KERAS_BACKEND=backend)
         result = subprocess.run(
             [sys.executable, "-m", "keras_aegan.testing.parity", "run",
-             directory],
+             *map(str, directories)],
             env=env,
             capture_output=True,
             text=True,
@@ -248,12 +258,13 @@ def compare(directory, backends=BACKENDS):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="keras_aegan.testing.parity")
     parser.add_argument("command", choices=("run", "compare"))
-    parser.add_argument("directory")
+    parser.add_argument("directories", nargs="+")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        run_case(args.directory)
-    else:
-        print(compare(args.directory)["report"])
+    for directory in args.directories:
+        if args.command == "run":
+            run_case(directory)
+        else:
+            print(compare(directory)["report"])
 
 
 if __name__ == "__main__":
