@@ -31,6 +31,7 @@ if _BACKEND == "tensorflow":
 
     conv2d = None
 elif _BACKEND == "torch":
+    from keras_aegan.backend.serialization import keep_tensorflow_unimported
     from keras_aegan.backend.torch.gradients import input_gradients
     from keras_aegan.backend.torch.ops import conv2d
     from keras_aegan.backend.torch.replicas import build_scope
@@ -45,6 +46,7 @@ elif _BACKEND == "jax":
     from keras_aegan.backend.jax.replicas import prepare_replicas
     from keras_aegan.backend.jax.replicas import replica_position
     from keras_aegan.backend.jax.trainer import JAXPhaseTrainer as PhaseTrainer
+    from keras_aegan.backend.serialization import keep_tensorflow_unimported
 
     conv2d = None
 else:
@@ -52,6 +54,10 @@ else:
         "keras_aegan supports the 'tensorflow', 'torch' and 'jax' Keras "
         f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
     )
+
+if _BACKEND != "tensorflow":
+    # Keras's config serialisation would import TensorFlow otherwise.
+    keep_tensorflow_unimported()
 
 # The name before 0.x (deprecated): the backend's phase trainer.
 PhaseStep = PhaseTrainer
