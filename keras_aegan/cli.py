@@ -1,10 +1,13 @@
 """Command line: `keras-aegan train`, `sample`, `reconstruct`,
-`interpolate`, `encode` and `evaluate`."""
+`interpolate`, `encode`, `evaluate` and `anomaly fit|score`."""
 
 import argparse
 import sys
 import textwrap
 
+from keras_aegan.anomaly.model_scorer import SCORES
+from keras_aegan.cli_anomaly import anomaly_fit
+from keras_aegan.cli_anomaly import anomaly_score
 from keras_aegan.cli_common import DATASETS
 from keras_aegan.cli_common import MODELS
 from keras_aegan.cli_common import positive as _positive
@@ -24,6 +27,8 @@ from keras_aegan.cli_train import train
 
 __all__ = [
     "RUN_KEYS",
+    "anomaly_fit",
+    "anomaly_score",
     "build_parser",
     "encode",
     "evaluate",
@@ -56,6 +61,18 @@ def _ema_decay(value):
     if value == "auto":
         return value
     return _fraction(value)
+
+
+def _contamination(value):
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0.0 < number <= 0.5:
+        raise argparse.ArgumentTypeError(
+            f"must be a number in (0, 0.5]. Received: {value}"
+        )
+    return number
 
 
 def _non_negative(value):
@@ -309,6 +326,109 @@ def _add_evaluate(commands):
     p.set_defaults(func=evaluate)
 
 
+def _add_anomaly(commands):
+    group = commands.add_parser(
+        "anomaly",
+        help="fit an anomaly detector on normal data, then score new data",
+        description="One-class anomaly detection: `fit` trains a model on "
+        "data assumed normal and saves a detector "
+        "(keras_aegan.anomaly.AnomalyDetector); `score` scores new data "
+        "with it (higher: more anomalous).",
+    )
+    anomaly = group.add_subparsers(dest="anomaly_command", required=True)
+    p = anomaly.add_parser(
+        "fit",
+        help="train a detector on normal data and save it",
+        description="Train an AnomalyDetector on --data (normal samples "
+        "only) and save it to --output: model.keras, detector.json (the "
+        "score's normalisation and the threshold) and run.json (the data "
+        "options, reused by `anomaly score`). Nothing is written into the "
+        "data.",
+    )
+    p.add_argument("--data", required=True, help=f"{DATA_HELP}: normal data")
+    p.add_argument(
+        "--model",
+        choices=tuple(MODELS),
+        default="aegan",
+        help="which model of the family scores (default: aegan)",
+    )
+    p.add_argument(
+        "--score",
+        choices=SCORES,
+        default=None,
+        help="the anomaly score (default: the model's own: latent for "
+        "ganomaly, reconstruction for the others)",
+    )
+    p.add_argument(
+        "--contamination",
+        type=_contamination,
+        default=0.1,
+        help="share of anomalies expected in the training data, in (0, "
+        "0.5]; the threshold is the 1 - contamination quantile of the "
+        "training scores (default: 0.1)",
+    )
+    p.add_argument("--epochs", type=_positive, default=20)
+    p.add_argument("--batch-size", type=_positive, default=64)
+    p.add_argument("--latent-dim", type=_positive, default=None)
+    p.add_argument("--width", type=_positive, default=None)
+    p.add_argument("--seed", type=_non_negative, default=0)
+    p.add_argument(
+        "--output",
+        default=None,
+        help="folder of the detector (default: runs/anomaly-DATA, DATA "
+        "being the built-in name or the stem of the data path)",
+    )
+    p.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="Keras's fit() verbosity: 0 quiet, 1 progress bar, 2 one "
+        "line per epoch",
+    )
+    add_data_options(p)
+    p.set_defaults(func=anomaly_fit)
+
+    p = anomaly.add_parser(
+        "score",
+        help="score new data with a saved detector (CSV, PNG)",
+        description="Score every sample of --data with a detector of "
+        "`anomaly fit`. Writes a CSV with one row per sample, in input "
+        "order (index, file, label, score, probability, anomalous) and, "
+        "for images from a model with an encoder, a PNG of the most "
+        "anomalous inputs: input, reconstruction and residual heatmap per "
+        "row. Source options default to those given to `anomaly fit`.",
+    )
+    p.add_argument("detector", help="folder written by `anomaly fit`")
+    p.add_argument("--data", required=True, help=DATA_HELP)
+    p.add_argument(
+        "--output-csv",
+        default="scores.csv",
+        help="the scores of every sample (default: scores.csv)",
+    )
+    p.add_argument(
+        "--output-png",
+        default="most_anomalous.png",
+        help="images only: the most anomalous inputs (default: "
+        "most_anomalous.png)",
+    )
+    p.add_argument(
+        "--top",
+        type=_non_negative,
+        default=16,
+        help="rows of the PNG: the N highest scores (0: no PNG)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=256,
+        help="samples read and scored at a time",
+    )
+    _add_scale(p)
+    add_data_options(p, for_model=True)
+    p.set_defaults(func=anomaly_score)
+
+
 def build_parser():
     """The argument parser of `keras-aegan`."""
     parser = argparse.ArgumentParser(
@@ -320,6 +440,7 @@ def build_parser():
     _add_train(commands)
     _add_pictures(commands)
     _add_evaluate(commands)
+    _add_anomaly(commands)
     return parser
 
 
