@@ -20,6 +20,11 @@ from keras_aegan import cli
 from keras_aegan.anomaly import AnomalyDetector
 from keras_aegan.cli_anomaly import heat_colors
 
+# The commands are Python around `AnomalyDetector`, whose training and
+# scoring run on every backend in anomaly_detector_test.py: once, on
+# PyTorch, in scripts/test.sh (64 s of compilation under JAX).
+pytestmark = pytest.mark.rotation("torch")
+
 SIDE = 16
 TRAIN_IMAGES = 48
 NORMAL = 8
