@@ -271,7 +271,7 @@ def test_cli_sample_draws_a_sequence_model(trained, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.rotation("jax")
+@pytest.mark.rotation("torch")
 def test_reconstruction_improves_on_signals():
     """Budget: 6 epochs of 16 steps (96 steps) at width 16."""
     x = make_signals(512, length=64, seed=0)
