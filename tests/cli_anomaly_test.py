@@ -7,13 +7,13 @@ anomaly_detector_test.py.
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import os
 
 import numpy as np
 import pytest
+from conftest import snapshot as _snapshot
 from PIL import Image
 
 from keras_aegan import cli
@@ -43,23 +43,6 @@ def _main(argv):
     with contextlib.redirect_stdout(out):
         code = cli.main([str(a) for a in argv])
     return code, out.getvalue()
-
-
-def _snapshot(root):
-    """Every file under `root` with its size, mtime and content hash."""
-    found = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
-            stat = os.stat(path)
-            found[os.path.relpath(path, root)] = (
-                stat.st_size,
-                stat.st_mtime_ns,
-                digest,
-            )
-    return found
 
 
 def _save(path, pixels):

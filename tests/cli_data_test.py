@@ -7,7 +7,6 @@ and backend start-up of a subprocess each.
 """
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -19,6 +18,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import small_aegan
+from conftest import snapshot as _snapshot
 from PIL import Image
 
 import keras_aegan
@@ -50,23 +50,6 @@ def _run(args, cwd):
 def _main(argv):
     """`cli.main` in this process, with paths as strings."""
     return cli.main([str(a) for a in argv])
-
-
-def _snapshot(root):
-    """Every file under `root` with its size, mtime and content hash."""
-    found = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
-            stat = os.stat(path)
-            found[os.path.relpath(path, root)] = (
-                stat.st_size,
-                stat.st_mtime_ns,
-                digest,
-            )
-    return found
 
 
 @pytest.fixture(scope="module")

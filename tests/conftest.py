@@ -1,5 +1,6 @@
 """Shared fixtures. The suite runs once per backend (KERAS_BACKEND)."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -67,6 +68,23 @@ def small_aegan(**kwargs):
     kwargs.setdefault("width", 8)
     kwargs.setdefault("seed", 0)
     return keras_aegan.AEGAN(**kwargs)
+
+
+def snapshot(root):
+    """Every file under `root` with its size, mtime and content hash."""
+    found = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            stat = os.stat(path)
+            found[os.path.relpath(path, root)] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+                digest,
+            )
+    return found
 
 
 def network_values(model, name):
