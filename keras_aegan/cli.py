@@ -185,7 +185,7 @@ def _add_data_argument(p, required_help):
         help=f"{DATA_HELP}; default: the data in the run.json of `train` "
         f"next to the model{required_help}",
     )
-    add_data_options(p, for_model=True)
+    add_data_options(p, recorded_by="train")
 
 
 def _add_scale(p):
@@ -425,7 +425,7 @@ def _add_anomaly(commands):
         help="samples read and scored at a time",
     )
     _add_scale(p)
-    add_data_options(p, for_model=True)
+    add_data_options(p, recorded_by="anomaly fit")
     p.set_defaults(func=anomaly_score)
 
 

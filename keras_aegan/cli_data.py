@@ -45,18 +45,20 @@ MIN_HOLDOUT_ROWS = 40
 MAX_REFERENCE = 512
 
 
-def add_data_options(parser, for_model=False):
+def add_data_options(parser, recorded_by=None):
     """Adds the options of own data to a subcommand's parser.
 
     Args:
         parser: An `argparse` parser.
-        for_model: Whether the command reads data for a saved model (the
-            defaults then come from the model and its `run.json`).
+        recorded_by: For a command that reads data for a saved model, the
+            command whose `run.json` holds the defaults (`"train"`,
+            `"anomaly fit"`); the help names it. `None` for a command
+            that trains.
     """
-    group = parser.add_argument_group(
-        "own data (a folder of images, .npy/.npz, .csv/.tsv/.parquet)"
-        + ("; default: as recorded by `train`" if for_model else "")
-    )
+    title = "own data (a folder of images, .npy/.npz, .csv/.tsv/.parquet)"
+    if recorded_by:
+        title += f"; default: as recorded by `{recorded_by}`"
+    group = parser.add_argument_group(title)
     group.add_argument(
         "--image-size",
         type=positive,
@@ -64,7 +66,7 @@ def add_data_options(parser, for_model=False):
         help="folders: side of the square images, a power of two (default: "
         + (
             "the model's)"
-            if for_model
+            if recorded_by
             else "nearest the median image side, 8 to 128)"
         ),
     )
@@ -74,7 +76,7 @@ def add_data_options(parser, for_model=False):
         choices=(1, 3),
         default=None,
         help="folders: 1 (grayscale) or 3 (RGB); default: "
-        + ("the model's" if for_model else "from the images"),
+        + ("the model's" if recorded_by else "from the images"),
     )
     group.add_argument(
         "--resize",

@@ -196,6 +196,19 @@ def test_heat_colors():
     )
 
 
+def test_score_help_names_the_command_that_recorded_the_data(capsys):
+    # `anomaly score` reads its data defaults from the run.json that
+    # `anomaly fit` wrote, `reconstruct` from the one `train` wrote.
+    for argv, recorder in (
+        (["anomaly", "score", "--help"], "`anomaly fit`"),
+        (["reconstruct", "--help"], "`train`"),
+    ):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args(argv)
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"default: as recorded by {recorder}" in out
+
+
 def test_fit_and_score_a_table(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
 
