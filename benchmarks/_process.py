@@ -41,30 +41,33 @@ def configure_environment(backend, threads=1):
             os.environ["XLA_FLAGS"] = f"{flags} {XLA_SINGLE_THREAD}".strip()
 
 
-def pin_to_cpu(cpu, module):
-    """Re-executes this process under `taskset -c cpu` (once).
+def pin_to_cpu(cpu, module, count=1):
+    """Re-executes this process under `taskset -c` (once).
 
     Falls back to `os.sched_setaffinity` when `taskset` is missing. Does
     nothing when already pinned or on systems without either.
 
     Args:
-        cpu: Index of the core, or None to leave affinity alone.
+        cpu: Index of the first core, or None to leave affinity alone.
         module: The `-m` module name to re-execute.
+        count: Number of consecutive cores from `cpu` (one per thread).
     """
     if cpu is None or os.environ.get(PIN_MARKER):
         return
-    os.environ[PIN_MARKER] = str(cpu)
+    cores = list(range(cpu, cpu + count))
+    spec = ",".join(str(c) for c in cores)
+    os.environ[PIN_MARKER] = spec
     taskset = shutil.which("taskset")
     if taskset:
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(
             taskset,
-            [taskset, "-c", str(cpu), sys.executable, "-m", module]
+            [taskset, "-c", spec, sys.executable, "-m", module]
             + sys.argv[1:],
         )
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {cpu})
+        os.sched_setaffinity(0, set(cores))
 
 
 def import_framework(backend, threads=1):

@@ -4,11 +4,13 @@
     python -m benchmarks.run --backend all --config all --json out.json
 
 Each (backend, configuration) pair runs in its own process (Keras reads
-`KERAS_BACKEND` at import), pinned to one core (`taskset -c CPU`, or
-`os.sched_setaffinity`) with every thread pool at one thread:
-`torch.set_num_threads(1)`, TensorFlow's intra/inter-op pools at 1, for
-XLA (JAX, and TensorFlow with XLA) `XLA_FLAGS=--xla_cpu_multi_thread_eigen
-=false intra_op_parallelism_threads=1`, and OMP/MKL/OpenBLAS at 1.
+`KERAS_BACKEND` at import), pinned to `--threads` cores from `--cpu`
+(`taskset -c`, or `os.sched_setaffinity`) with every thread pool at
+`--threads` (default 1): `torch.set_num_threads`, TensorFlow's intra-op
+pool (inter-op 1), OMP/MKL/OpenBLAS; at one thread XLA (JAX, and
+TensorFlow with XLA) also gets `XLA_FLAGS=--xla_cpu_multi_thread_eigen
+=false intra_op_parallelism_threads=1`, with more it keeps its
+multi-threaded default (its pool then spans the pinned cores).
 
 keras_aegan is timed through `model.fit()`, what a user runs: a NumPy
 array holding the benchmark's fixed batch `steps` times, `batch_size` =
@@ -83,10 +85,20 @@ def _parse(argv):
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="Threads of every pool (PyTorch intra-op, TensorFlow "
+        "intra-op, OMP/MKL/OpenBLAS; XLA multi-threaded when > 1), the "
+        "same for keras_aegan and the native loop. The process is pinned "
+        "to this many cores from --cpu.",
+    )
+    parser.add_argument(
         "--cpu",
         type=int,
         default=0,
-        help="Core to pin each process to; -1 leaves affinity alone.",
+        help="First core to pin each process to; -1 leaves affinity "
+        "alone.",
     )
     parser.add_argument(
         "--no-memory-split",
@@ -103,6 +115,8 @@ def _parse(argv):
         parser.error("--steps must be at least 2")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
     return args
 
 
@@ -236,7 +250,7 @@ def run_one(args):
         "steps_per_round": args.steps,
         "repeats": len(next(iter(rounds.values()))),
         "warmup_rounds": args.warmup,
-        "threads": 1,
+        "threads": args.threads,
         "cpu_affinity": sorted(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
         else None,
@@ -326,6 +340,10 @@ def _memory_split(args, result):
                     ]
 
 
+def _threads_text(threads):
+    return "1 thread" if threads == 1 else f"{threads} threads"
+
+
 def report(r):
     def ms(key):
         s = r[key]
@@ -333,7 +351,8 @@ def report(r):
 
     lines = [
         f"== {r['backend']} / {r['config']} (batch {r['batch_size']}, "
-        f"{r['repeats']} x {r['steps_per_round']} steps, 1 thread)"
+        f"{r['repeats']} x {r['steps_per_round']} steps, "
+        f"{_threads_text(r.get('threads', 1))})"
     ]
     if "keras_aegan_step_ms" in r:
         lines.append(
@@ -381,6 +400,8 @@ def _child_argv(args, backend, config, json_path):
         args.jit,
         "--seed",
         str(args.seed),
+        "--threads",
+        str(args.threads),
         "--cpu",
         str(args.cpu),
         "--json",
@@ -422,9 +443,11 @@ def main(argv=None):
         _write(args.json, results)
         return 1 if failed else 0
 
-    _process.configure_environment(args.backend, threads=1)
-    _process.pin_to_cpu(None if args.cpu < 0 else args.cpu, MODULE)
-    _process.import_framework(args.backend, threads=1)
+    _process.configure_environment(args.backend, threads=args.threads)
+    _process.pin_to_cpu(
+        None if args.cpu < 0 else args.cpu, MODULE, count=args.threads
+    )
+    _process.import_framework(args.backend, threads=args.threads)
     result = run_one(args)
     if args.only is None and not args.no_memory_split:
         _memory_split(args, result)
