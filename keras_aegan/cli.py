@@ -357,7 +357,8 @@ def _add_anomaly(commands):
         choices=SCORES,
         default=None,
         help="the anomaly score (default: the model's own: latent for "
-        "ganomaly, reconstruction for the others)",
+        "ganomaly; feature for dcgan, which gets an encoder trained "
+        "after the GAN as in f-AnoGAN; reconstruction for the others)",
     )
     p.add_argument(
         "--contamination",

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from keras_aegan.anomaly.detector import ENCODER_FILE
 from keras_aegan.anomaly.detector import MODEL_FILE
 from keras_aegan.anomaly.detector import STATE_FILE
 from keras_aegan.cli_common import MODELS
@@ -108,7 +109,7 @@ def _model_class(args):
     cls = getattr(keras_aegan, MODELS[args.model])
     score = args.score or default_score(cls)
     try:
-        ModelScorer.check_score(cls, score)
+        ModelScorer.check_score(cls, score, with_encoder=True)
     except ValueError as e:
         given = "" if args.score else " (its default score)"
         raise SystemExit(
@@ -191,7 +192,10 @@ def anomaly_fit(args):
         f"scores: --contamination {args.contamination:g}); {above} of "
         f"{len(x)} training samples lie above it"
     )
-    files = f"{MODEL_FILE}, {STATE_FILE}, {RUN_FILE}"
+    files = [MODEL_FILE, STATE_FILE, RUN_FILE]
+    if detector.encoder_ is not None:
+        files.insert(1, ENCODER_FILE)
+    files = ", ".join(files)
     print(f"Detector:         {output} ({files})")
     print(f"Score new data:   keras-aegan anomaly score {output} --data PATH")
     return 0
@@ -342,15 +346,20 @@ def _write_picture(args, detector, source, order):
             f"{tuple(detector.data_shape_)}); the picture of the most "
             "anomalous inputs is drawn for images only."
         )
-    if not has_encoder(model):
+    trained_encoder = detector.encoder_ is not None
+    if not (has_encoder(model) or trained_encoder):
         return (
             f"No picture: {type(model).__name__} has no encoder, so no "
             "reconstructions to draw (aegan, aae, alpha_gan, bigan, ali, "
-            "vaegan and ganomaly have one)."
+            "vaegan and ganomaly have one; dcgan gets one with the "
+            "reconstruction, feature and latent scores)."
         )
     top = [int(i) for i in order[: args.top]]
     x = take_samples(source, top)
-    reconstruction = np.asarray(model.reconstruct(x, ema=detector.ema))
+    if trained_encoder:  # f-AnoGAN's encoder, trained after the GAN
+        reconstruction = detector._scorer.reconstruct(x)
+    else:
+        reconstruction = np.asarray(model.reconstruct(x, ema=detector.ema))
     cells, largest = residual_rows(x, reconstruction)
     # Grey gaps: white is the largest residual of the heatmaps.
     grid = tile_images(cells, columns=3, pad_value=128)

@@ -291,8 +291,8 @@ def test_bad_input_fails_clearly_and_writes_nothing(
     fit = ["anomaly", "fit", "--data", folders / "train", *FIT]
     with pytest.raises(SystemExit, match="--output must lie outside"):
         _main([*fit, "--output", folders / "train" / "det"])
-    with pytest.raises(SystemExit, match="DCGAN does not support score="):
-        _main([*fit, "--model", "dcgan", "--output", tmp_path / "d"])
+    with pytest.raises(SystemExit, match="BEGAN does not support score="):
+        _main([*fit, "--model", "began", "--output", tmp_path / "d"])
     with pytest.raises(SystemExit, match="Received: --data .*nothere"):
         _main(["anomaly", "fit", "--data", tmp_path / "nothere", *FIT,
                "--output", tmp_path / "x"])  # fmt: skip

@@ -1,6 +1,7 @@
 """Anomaly detection with autoencoding GANs (one-class, PyOD style)."""
 
 from keras_aegan.anomaly.detector import AnomalyDetector
+from keras_aegan.anomaly.encoder_training import train_encoder
 from keras_aegan.anomaly.latent_search import LatentSearch
 from keras_aegan.anomaly.model_scorer import COMBINED_COMPONENTS
 from keras_aegan.anomaly.model_scorer import SCORES
@@ -14,4 +15,5 @@ __all__ = [
     "LatentSearch",
     "ModelScorer",
     "model_parts",
+    "train_encoder",
 ]

@@ -11,8 +11,10 @@ import sklearn.base
 from sklearn.utils.validation import check_is_fitted
 
 from keras_aegan import models
+from keras_aegan.anomaly.encoder_training import train_encoder
 from keras_aegan.anomaly.model_scorer import SCORES
 from keras_aegan.anomaly.model_scorer import ModelScorer
+from keras_aegan.anomaly.model_scorer import can_train_encoder
 from keras_aegan.anomaly.model_scorer import default_score
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import data_checks
@@ -24,9 +26,15 @@ from keras_aegan.utils.validation import check_positive
 from keras_aegan.utils.validation import check_positive_int
 
 MODEL_FILE = "model.keras"
+ENCODER_FILE = "encoder.keras"
 STATE_FILE = "detector.json"
+# The scores that need an encoder; for a model without one `fit` trains
+# it (f-AnoGAN's izi_f).
+ENCODER_SCORES = ("reconstruction", "feature", "latent")
 FORMAT = "keras_aegan.AnomalyDetector"
-FORMAT_VERSION = 1
+# Version 2 adds `encoder_file` (an izi_f encoder); a detector without one
+# is still written as version 1, which older releases read.
+FORMAT_VERSION = 2
 PROBABILITY_METHODS = ("linear", "unify")
 # The models a name may pick (`model="bigan"`), by lower-case name.
 _MODEL_NAMES = {
@@ -97,6 +105,14 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
     - `"iterative"`: AnoGAN's per-sample latent search
       (`search_steps` Adam steps from `z = 0`), a slow reference.
 
+    A model without an encoder but with a generator and a discriminator
+    (DCGAN) gets one for the first three scores: after the GAN, `fit()`
+    trains an encoder against the frozen generator and discriminator
+    for `epochs` epochs (f-AnoGAN's `izi_f`: image residual plus `kappa`
+    times the feature residual; `keras_aegan.anomaly.train_encoder`),
+    kept as `encoder_` and saved with the detector. Its default score is
+    then `"feature"`, f-AnoGAN's.
+
     The scikit-learn contract holds: the constructor stores its arguments
     unchanged, `get_params`/`set_params`, `clone`, `Pipeline` and
     `GridSearchCV` work. Model constructor arguments go in the
@@ -116,6 +132,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             itself never changes.
         score: `None` (default: the model's own score, its class
             attribute `anomaly_score`: `"latent"` for `GANomaly`,
+            `"feature"` for a model without an encoder (DCGAN),
             `"reconstruction"` for the others), or one of
             `"reconstruction"`, `"feature"`, `"latent"`,
             `"discriminator"`, `"combined"`, `"iterative"`.
@@ -123,7 +140,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             in (0, 0.5]; sets `threshold_`.
         kappa: Weight of the feature residual in `"feature"` (f-AnoGAN's
             default 1).
-        epochs: Training epochs when `fit()` trains the model.
+        epochs: Training epochs when `fit()` trains the model, and of
+            the izi_f encoder where one is trained.
         batch_size: Training batch size, and the batch size of the
             scoring network calls.
         validation_fraction: Share of `X` held out of training, in
@@ -146,6 +164,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
 
     Attributes (after `fit`):
         model_: The trained (or wrapped) model.
+        encoder_: The encoder trained for a model without one (izi_f),
+            else None.
         score_name_: The score used.
         components_: The raw components the score sums.
         normalization_: Dict component -> `{"mean": m, "std": s}`.
@@ -304,7 +324,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                     f"{self.model_kwargs!r}"
                 )
             model = self.model
-            ModelScorer.check_score(model, self._score_of(model))
+            ModelScorer.check_score(model, self._score_of(model), True)
             if model.data_shape is None:
                 # Weights are created when the copy is built in `fit`.
                 if self.seed is not None:
@@ -317,7 +337,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                     f"X with samples of shape {tuple(data_shape)}"
                 )
             return model, False
-        ModelScorer.check_score(cls, self._score_of(cls))
+        ModelScorer.check_score(cls, self._score_of(cls), True)
         if self.seed is not None:
             kwargs.setdefault("seed", self.seed)
             keras.utils.set_random_seed(self.seed)
@@ -376,19 +396,24 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                 batch_size=self.batch_size,
                 verbose=self.verbose,
             )
-        scorer = ModelScorer(
-            model,
-            kappa=self.kappa,
-            batch_size=self.batch_size,
-            search_steps=self.search_steps,
-            search_learning_rate=self.search_learning_rate,
-            ema=self.ema,
-        )
         score = self._score_of(model)
+        scorer = self._make_scorer(model)
+        encoder = None
+        if score in ENCODER_SCORES and can_train_encoder(model):
+            encoder = train_encoder(
+                scorer,
+                x_train,
+                kappa=self.kappa,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                verbose=self.verbose,
+            )
+            scorer = self._make_scorer(model, encoder)
         components = scorer.components(score)
         reference = x_train if x_val is None else x_val
         raw = scorer.compute(reference, components)
         self.model_ = model
+        self.encoder_ = encoder
         self._scorer = scorer
         self.score_name_ = score
         self.components_ = components
@@ -405,6 +430,16 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         self.decision_scores_ = self.decision_function(x)
         self._set_threshold()
         return self
+
+    def _make_scorer(self, model, encoder=None, settings=None):
+        settings = settings or {
+            "kappa": self.kappa,
+            "batch_size": self.batch_size,
+            "search_steps": self.search_steps,
+            "search_learning_rate": self.search_learning_rate,
+            "ema": self.ema,
+        }
+        return ModelScorer(model, encoder=encoder, **settings)
 
     def _set_threshold(self):
         self.threshold_ = float(
@@ -491,7 +526,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         """Saves the fitted detector to the directory `path`.
 
         The directory holds the model (`model.keras`, as
-        `model_.save`) and `detector.json`: the constructor arguments
+        `model_.save`), the izi_f encoder where one was trained
+        (`encoder.keras`), and `detector.json`: the constructor arguments
         (`model_kwargs` only if JSON can hold it), the score, the
         normalisation statistics, the training scores and the threshold,
         floats written exactly. Existing files of the same names are
@@ -515,7 +551,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         scorer = self._scorer
         state = {
             "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format_version": 1 if self.encoder_ is None else 2,
             "model_class": type(self.model_).__name__,
             "params": params,
             "scorer": {
@@ -525,6 +561,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                 "search_learning_rate": scorer.search.learning_rate,
                 "ema": scorer.ema,
             },
+            "encoder_file": None if self.encoder_ is None else ENCODER_FILE,
             "score_name": self.score_name_,
             "components": list(self.components_),
             "normalization": self.normalization_,
@@ -533,6 +570,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             "threshold": self.threshold_,
         }
         self.model_.save(os.path.join(path, MODEL_FILE))
+        if self.encoder_ is not None:
+            self.encoder_.save(os.path.join(path, ENCODER_FILE))
         with atomic_path(os.path.join(path, STATE_FILE)) as tmp:
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(state, f, indent=1)
@@ -579,16 +618,17 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                 f"reads up to {FORMAT_VERSION})."
             )
         model = load_model(os.path.join(path, MODEL_FILE), safe_mode=safe_mode)
+        encoder = None
+        if state.get("encoder_file"):
+            encoder = keras.saving.load_model(
+                os.path.join(path, state["encoder_file"]),
+                safe_mode=safe_mode,
+            )
         detector = cls(model=model, **state["params"])
-        settings = state["scorer"]
         detector.model_ = model
-        detector._scorer = ModelScorer(
-            model,
-            kappa=settings["kappa"],
-            batch_size=settings["batch_size"],
-            search_steps=settings["search_steps"],
-            search_learning_rate=settings["search_learning_rate"],
-            ema=settings["ema"],
+        detector.encoder_ = encoder
+        detector._scorer = detector._make_scorer(
+            model, encoder, state["scorer"]
         )
         detector.score_name_ = state["score_name"]
         detector.components_ = tuple(state["components"])

@@ -111,6 +111,24 @@ def model_parts(model):
     return parts
 
 
+def can_train_encoder(model):
+    """Whether an encoder can be trained for `model` after the fact.
+
+    True for a model with a generator and a discriminator but no
+    encoder (DCGAN): f-AnoGAN's `izi_f` training (`train_encoder`) gives
+    it one, and with it the scores that need an encoder.
+
+    Args:
+        model: A keras_aegan model class or instance.
+    """
+    parts = model_parts(model)
+    return (
+        parts["encoder"] is None
+        and parts["generator"] is not None
+        and parts["discriminator"] is not None
+    )
+
+
 def default_score(model):
     """The score a model declares as its own (`anomaly_score`).
 
@@ -119,9 +137,14 @@ def default_score(model):
 
     Returns:
         The class attribute `anomaly_score` where the model declares one
-        (GANomaly: `"latent"`), else `"reconstruction"`.
+        (GANomaly: `"latent"`); else `"feature"` (f-AnoGAN's `izi_f`)
+        for a model without an encoder whose encoder can be trained
+        (`can_train_encoder`: DCGAN); else `"reconstruction"`.
     """
-    return getattr(_class_of(model), "anomaly_score", None) or DEFAULT_SCORE
+    declared = getattr(_class_of(model), "anomaly_score", None)
+    if declared:
+        return declared
+    return "feature" if can_train_encoder(model) else DEFAULT_SCORE
 
 
 def _mean_square(a, b):
@@ -168,6 +191,11 @@ class ModelScorer:
     averages when the model keeps them, as in `encode` and
     `reconstruct`; the discriminators have no moving average.
 
+    A model without an encoder (DCGAN) gets one from outside: `encoder`,
+    a network trained afterwards against the frozen generator and
+    discriminator (f-AnoGAN's `izi_f`, `train_encoder`), then plays the
+    roles of the encoder and the latent encoder.
+
     Args:
         model: A built keras_aegan model (an `AdversarialTrainer`
             subclass instance whose networks exist, e.g. after `fit()`).
@@ -179,6 +207,8 @@ class ModelScorer:
             averages where the model keeps them; True: the moving
             averages (an error without them); False: the trained
             networks.
+        encoder: `None`, or an encoder network (data in network units
+            to codes) for a model that has none (`can_train_encoder`).
 
     Example:
 
@@ -198,6 +228,7 @@ class ModelScorer:
         search_steps=100,
         search_learning_rate=0.05,
         ema=None,
+        encoder=None,
     ):
         if getattr(model, "data_shape", None) is None:
             raise ValueError(
@@ -210,13 +241,26 @@ class ModelScorer:
         self.ema = ema
         self.parts = model_parts(model)
         self.generator = model.network_for(self.parts["generator"], ema)
-        encoder, latent = self.parts["encoder"], self.parts["latent_encoder"]
-        self.encoder = (
-            None if encoder is None else model.network_for(encoder, ema)
-        )
-        self.latent_encoder = (
-            None if latent is None else model.network_for(latent, ema)
-        )
+        self.trained_encoder = encoder
+        if encoder is not None:
+            if self.parts["encoder"] is not None:
+                raise ValueError(
+                    f"`encoder` is for models without one; this "
+                    f"{type(model).__name__} has its own "
+                    f"({self.parts['encoder']!r})."
+                )
+            self.parts["encoder"] = encoder.name
+            self.parts["latent_encoder"] = encoder.name
+            self.encoder = self.latent_encoder = encoder
+        else:
+            encoder = self.parts["encoder"]
+            latent = self.parts["latent_encoder"]
+            self.encoder = (
+                None if encoder is None else model.network_for(encoder, ema)
+            )
+            self.latent_encoder = (
+                None if latent is None else model.network_for(latent, ema)
+            )
         self.search = LatentSearch(
             self.generator,
             model.latent_dim,
@@ -228,16 +272,20 @@ class ModelScorer:
 
     # ------------------------------------------------------------- support
     @staticmethod
-    def scores_for(model):
+    def scores_for(model, with_encoder=False):
         """The scores a model class or instance supports, in `SCORES` order.
 
         Args:
             model: A keras_aegan model class or instance.
+            with_encoder: Count an encoder trained for the model
+                (`can_train_encoder`) as one of its parts.
 
         Returns:
             Tuple of score names.
         """
         parts = model_parts(model)
+        if with_encoder and can_train_encoder(model):
+            parts["encoder"] = parts["latent_encoder"] = "izif_encoder"
         autoencoder = bool(parts["encoder"] and parts["generator"])
         discriminator = parts["discriminator"] is not None
         found = []
@@ -255,19 +303,20 @@ class ModelScorer:
         return tuple(found)
 
     @classmethod
-    def check_score(cls, model, score):
+    def check_score(cls, model, score, with_encoder=False):
         """Raises a `ValueError` unless `model` supports `score`.
 
         Args:
             model: A keras_aegan model class or instance.
             score: A score name.
+            with_encoder: As in `scores_for`.
         """
         if score not in SCORES:
             raise ValueError(
                 f"Unknown anomaly score. Expected one of {list(SCORES)}. "
                 f"Received: score={score!r}"
             )
-        supported = cls.scores_for(model)
+        supported = cls.scores_for(model, with_encoder)
         if score in supported:
             return
         cls_ = model if isinstance(model, type) else type(model)
@@ -295,12 +344,14 @@ class ModelScorer:
             Tuple of component names (`COMBINED_COMPONENTS` entries,
             `"feature"` or `"iterative"`).
         """
-        self.check_score(self.model, score)
+        self.check_score(self.model, score, self.trained_encoder is not None)
         if score == "feature":
             self.feature_network()  # a clear error before any scoring
         if score != "combined":
             return (score,)
-        supported = self.scores_for(self.model)
+        supported = self.scores_for(
+            self.model, self.trained_encoder is not None
+        )
         found = [c for c in ("reconstruction", "latent") if c in supported]
         if "discriminator" in supported:
             found.append("discriminator")
@@ -411,6 +462,23 @@ class ModelScorer:
             out = network(batch, training=False)
             outputs.append(keras.ops.convert_to_numpy(out).astype("float32"))
         return np.concatenate(outputs)
+
+    def reconstruct(self, x):
+        """`G(E(x))` in the data's units, with the networks the scores use.
+
+        Args:
+            x: NumPy array `(n, *data_shape)` in the data's units.
+
+        Returns:
+            Float32 NumPy array of the same shape.
+        """
+        x_rec = self._predict(
+            self.generator, self._encode(self.network_units(x))
+        )
+        scaler = self.model.data_scaler
+        offset = keras.ops.convert_to_numpy(scaler.offset)
+        scale = keras.ops.convert_to_numpy(scaler.scale)
+        return (x_rec * scale + offset).astype("float32")
 
     def _encode(self, x, encoder=None):
         codes = self._predict(self.encoder if encoder is None else encoder, x)
