@@ -213,6 +213,7 @@ class KerasAeganDetector(NeuralDetector):
         import keras_aegan
         from keras_aegan.anomaly import AnomalyDetector
         from keras_aegan.anomaly import ModelScorer
+        from keras_aegan.anomaly.model_scorer import can_train_encoder
 
         keras.utils.set_random_seed(seed)
         cls = getattr(keras_aegan.models, self.model_name)
@@ -230,12 +231,32 @@ class KerasAeganDetector(NeuralDetector):
                 scorer.compute(x_val, ("reconstruction",))["reconstruction"]
             )
 
-        info = self._select(model, fit_epochs, validation_error)
+        if can_train_encoder(model):
+            # f-AnoGAN (DCGAN): no encoder, so no reconstruction error to
+            # select the GAN's epoch by. The GAN trains the whole budget,
+            # then each detector trains its izi_f encoder (the same
+            # number of epochs) on the training split and normalises with
+            # it: for a one-component score that leaves the test ranks,
+            # hence AUROC/AUPRC/TPR, as any normalisation would.
+            fit_epochs(self.epochs)
+            info = {"selected_epoch": self.epochs, "validation_curve": []}
+            self.detectors = {
+                score: AnomalyDetector(
+                    model=model,
+                    score=score,
+                    epochs=self.epochs,
+                    batch_size=self.batch_size,
+                    seed=seed,
+                ).fit(x_train)
+                for score in self.scores
+            }
+        else:
+            info = self._select(model, fit_epochs, validation_error)
+            self.detectors = {
+                score: AnomalyDetector(model=model, score=score).fit(x_val)
+                for score in self.scores
+            }
         self.model = model
-        self.detectors = {
-            score: AnomalyDetector(model=model, score=score).fit(x_val)
-            for score in self.scores
-        }
         info["latent_dim"] = int(model.latent_dim)
         return info
 

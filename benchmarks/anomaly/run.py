@@ -46,12 +46,15 @@ DETECTORS = (
     "ae",
     "ganomaly",
     "aegan",
+    "dcgan",
 )
-DEFAULT_DETECTORS = DETECTORS[:-1]
+DEFAULT_DETECTORS = DETECTORS[:-2]
 #: keras_aegan models: class name and the scores reported for each.
 MODEL_SCORES = {
     "ganomaly": ("GANomaly", ("latent", "reconstruction")),
     "aegan": ("AEGAN", ("reconstruction", "feature")),
+    # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it.
+    "dcgan": ("DCGAN", ("feature", "reconstruction")),
 }
 #: Per protocol: (epochs, batch size). About 320-400 steps each.
 BUDGETS = {
@@ -121,7 +124,7 @@ def make_parser():
         type=parse_detectors,
         default=list(DEFAULT_DETECTORS),
         help=f"comma-separated, among {', '.join(DETECTORS)} "
-        f"(default: all but aegan)",
+        f"(default: all but aegan and dcgan)",
     )
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
