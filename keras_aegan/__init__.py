@@ -18,6 +18,7 @@ from keras_aegan.models import AdversarialAutoencoder
 from keras_aegan.models import AlphaGAN
 from keras_aegan.models import BiGAN
 from keras_aegan.models import GANomaly
+from keras_aegan.sampling import LatentMixture
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import AdversarialTrainer
 from keras_aegan.trainers import NonFiniteLossError
@@ -35,6 +36,7 @@ __all__ = [
     "DCGAN",
     "EBGAN",
     "GANomaly",
+    "LatentMixture",
     "NonFiniteLossError",
     "Phase",
     "VAEGAN",

@@ -204,6 +204,15 @@ def _add_pictures(commands):
     p.add_argument("--n", type=_positive, default=64)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--output", default="samples.png")
+    p.add_argument(
+        "--latent",
+        choices=("auto", "prior", "mixture"),
+        default="auto",
+        help="where the codes come from: the prior N(0, I), or the "
+        "Gaussian mixture `train` fitted to the encoded training data "
+        "(latent_mixture.npz beside the model; sharper samples); default "
+        "auto: the mixture when the file is there",
+    )
     _add_scale(p)
     p.set_defaults(func=sample)
 

@@ -73,25 +73,55 @@ def _save_grid(path, grid, side, scale):
     return factor
 
 
-def sample(args):
-    """Loads a saved model and writes a grid of generated samples."""
-    import keras_aegan  # noqa: F401  (registers the classes for loading)
+#: The latent mixture `keras-aegan train` fits and saves beside the model.
+MIXTURE_FILE = "latent_mixture.npz"
+
+
+def write_samples(path, samples, kind, scale="auto"):
+    """Draws generated samples: an image grid, line charts or a scatter."""
     from keras_aegan.utils.images import save_png
     from keras_aegan.utils.images import tile_images
     from keras_aegan.utils.scatter import scatter_png
 
-    model = load_model_file(args.model)
-    kind = _drawable(model, "sample")
-    samples = model.generate(args.n, seed=args.seed)
     if kind == "image":
         (cells,) = _image_cells([samples], samples)
-        _save_grid(args.output, tile_images(cells), cells.shape[1], args.scale)
+        _save_grid(path, tile_images(cells), cells.shape[1], scale)
     elif kind == "sequence":
         (cells,) = _chart_cells([samples], samples)
-        save_png(args.output, tile_images(cells))
+        save_png(path, tile_images(cells))
     else:
-        scatter_png(args.output, samples)
-    print(f"Wrote {args.n} samples to {args.output}")
+        scatter_png(path, samples)
+
+
+def _latent_for(args):
+    """(latent, description) for `sample --latent`."""
+    from keras_aegan.sampling import LatentMixture
+
+    path = os.path.join(
+        os.path.dirname(os.path.abspath(args.model)), MIXTURE_FILE
+    )
+    found = os.path.isfile(path)
+    if args.latent == "prior" or (args.latent == "auto" and not found):
+        return None, "codes from the prior N(0, I)"
+    if not found:
+        raise SystemExit(
+            f"--latent mixture needs {MIXTURE_FILE} beside the model (keras-"
+            f"aegan train writes it for models with an encoder). Received: "
+            f"--latent mixture with no {path}"
+        )
+    return LatentMixture.load(path), f"codes from {path}"
+
+
+def sample(args):
+    """Loads a saved model and writes a grid of generated samples."""
+    import keras_aegan  # noqa: F401  (registers the classes for loading)
+
+    model = load_model_file(args.model)
+    kind = _drawable(model, "sample")
+    latent, where = _latent_for(args)
+    samples = model.generate(args.n, seed=args.seed, latent=latent)
+    write_samples(args.output, samples, kind, args.scale)
+    print(f"Wrote {args.n} samples ({where}) to {args.output}")
     return 0
 
 

@@ -11,6 +11,8 @@ from keras_aegan.cli_data import data_identity
 from keras_aegan.cli_data import is_builtin
 from keras_aegan.cli_data import run_name_stem
 from keras_aegan.cli_data import training_data
+from keras_aegan.cli_pictures import MIXTURE_FILE
+from keras_aegan.cli_pictures import write_samples
 
 # Arguments that define a run's model and data; a run directory resumes
 # only with the same values (--epochs and --minutes may change, to train
@@ -229,15 +231,49 @@ def train(args):
             f"{budget.stopped_epoch + 1} ({budget.elapsed_minutes():.1f} "
             "minutes)."
         )
+    mixture = fit_latent_mixture(model, data, run_dir, samples_dir, args)
     if data.builtin:
         print(quality_summary(model, args.data))
+        if mixture is not None:
+            print(quality_summary(model, args.data, latent=mixture))
     else:
         print(own_data_summary(model, data))
+    if mixture is not None:
+        print(
+            f"Latent mixture: {os.path.join(run_dir, MIXTURE_FILE)} "
+            f"({mixture.components} Gaussians fitted to the encoded "
+            "training data; `keras-aegan sample` draws its codes from it)"
+        )
     print(f"Samples:     {samples_dir}")
     if log_dir:
         print(f"TensorBoard: {log_dir}  (tensorboard --logdir {log_dir})")
     print(f"Model:       {model_path}")
     return 0
+
+
+def fit_latent_mixture(model, data, run_dir, samples_dir, args):
+    """Fits, saves and draws from a `LatentMixture` of the training codes.
+
+    For a model with an encoder trained on data held in memory: a
+    Gaussian mixture of up to 20 components (one per 20 samples at
+    least) fitted to the encoded training data, saved as
+    `latent_mixture.npz` in the run folder, and a picture of samples
+    decoded from its codes (`samples/mixture.png`). Returns None (and
+    writes nothing) otherwise.
+    """
+    from keras_aegan.sampling import LatentMixture
+
+    if not has_encoder(model) or data.batched:
+        return None
+    components = max(1, min(20, data.count // 20))
+    seed = 0 if args.seed is None else args.seed
+    mixture = LatentMixture(components, seed=seed).fit(model, data.x)
+    mixture.save(os.path.join(run_dir, MIXTURE_FILE))
+    n = 2500 if data.kind == "vector" else 64
+    samples = model.generate(n, seed=seed, latent=mixture)
+    os.makedirs(samples_dir, exist_ok=True)
+    write_samples(os.path.join(samples_dir, "mixture.png"), samples, data.kind)
+    return mixture
 
 
 def own_data_summary(model, data, seed=0):
@@ -294,7 +330,7 @@ def own_data_summary(model, data, seed=0):
     )
 
 
-def quality_summary(model, data, seed=0):
+def quality_summary(model, data, seed=0, latent=None):
     """One line with the trained model's final quality numbers.
 
     Digits: digits-FID of 359 samples against the test split, the share
@@ -308,6 +344,8 @@ def quality_summary(model, data, seed=0):
         model: A trained model.
         data: `"digits"`, `"ring"` or `"grid"`.
         seed: Seed of the latent codes.
+        latent: None (codes from the prior) or a fitted `LatentMixture`
+            (see `model.generate`).
 
     Returns:
         A string.
@@ -325,12 +363,23 @@ def quality_summary(model, data, seed=0):
             "quality_summary() measures the built-in data sets only; use "
             f"own_data_summary() for other data. Received: data={data!r}"
         )
+    from keras_aegan.metrics import frechet_distance
+    from keras_aegan.metrics import mode_coverage
+    from keras_aegan.metrics.evaluation_plan import _mixture
+
     ema = model.has_ema
     which = "EMA generator" if ema else "generator"
+    if latent is not None:
+        which += ", codes from the latent mixture"
     if data != "digits":
-        result = evaluate_model(
-            model, data, metrics=["mode_coverage"], seed=seed, ema=ema
-        )["mode_coverage"]
+        if latent is None:
+            result = evaluate_model(
+                model, data, metrics=["mode_coverage"], seed=seed, ema=ema
+            )["mode_coverage"]
+        else:
+            centers, std = _mixture(data)
+            samples = model.generate(2500, seed=seed, ema=ema, latent=latent)
+            result = mode_coverage(samples, centers, std)
         make_centers = (
             datasets.ring_centers if data == "ring" else datasets.grid_centers
         )
@@ -340,16 +389,24 @@ def quality_summary(model, data, seed=0):
             f"modes, {100 * result['high_quality']:.1f} % high-quality "
             f"samples, mode KL {result['kl']:.3f}"
         )
-    fid = float(
-        evaluate_model(model, "digits", metrics=["fid"], seed=seed, ema=ema)[
-            "fid"
-        ]
-    )
-    floor = float(digits_reference_floor()["fid"])
     extractor = DigitsFeatureExtractor()
-    samples = model.generate(1000, seed=seed, ema=ema)
-    scores = digit_class_scores(samples, extractor)
     _, (x_test, _) = datasets.load_digits()
+    if latent is None:
+        fid = evaluate_model(
+            model, "digits", metrics=["fid"], seed=seed, ema=ema
+        )["fid"]
+    else:
+        # The protocol of evaluate_model: 359 samples, the test split.
+        fid = frechet_distance(
+            extractor(x_test),
+            extractor(
+                model.generate(len(x_test), seed=seed, ema=ema, latent=latent)
+            ),
+        )
+    fid = float(fid)
+    floor = float(digits_reference_floor()["fid"])
+    samples = model.generate(1000, seed=seed, ema=ema, latent=latent)
+    scores = digit_class_scores(samples, extractor)
     real = digit_class_scores(x_test, extractor)
     labels = extractor.predict_labels(samples)
     shares = np.bincount(labels, minlength=10) / len(labels)

@@ -46,6 +46,7 @@ def test_train_writes_samples_log_and_model(trained_run):
     run_dir, result = trained_run
     samples = sorted(os.listdir(run_dir / "samples"))
     assert samples == [
+        "mixture.png",
         "reconstructions_epoch_0001.png",
         "reconstructions_epoch_0002.png",
         "samples_epoch_0001.png",
@@ -82,11 +83,18 @@ def test_train_writes_samples_log_and_model(trained_run):
     assert ema[0]["protocol"]["generator"] == "ema"
     assert str(run_dir / "model.keras") in result.stdout
     assert "Samples:" in result.stdout and "TensorBoard:" in result.stdout
-    # The closing quality line (EMA generator: the CLI keeps one).
+    # The closing quality lines (EMA generator: the CLI keeps one), with
+    # codes from the prior, then from the latent mixture.
     summary = [line for line in result.stdout.splitlines() if "Quality" in line]
-    assert len(summary) == 1, result.stdout[-2000:]
-    assert "EMA generator" in summary[0] and "digits-FID" in summary[0]
-    assert "recognisable" in summary[0] and "/10 classes" in summary[0]
+    assert len(summary) == 2, result.stdout[-2000:]
+    for line in summary:
+        assert "EMA generator" in line and "digits-FID" in line
+        assert "recognisable" in line and "/10 classes" in line
+    assert "codes from the latent mixture" in summary[1]
+    # 128 training digits: one Gaussian per 20 codes, 6.
+    mixture = keras_aegan.LatentMixture.load(run_dir / "latent_mixture.npz")
+    assert mixture.components == 6 and mixture.latent_dim == 4
+    assert "Latent mixture:" in result.stdout
     # The progress output shows the loss terms.
     assert "generator_loss" in result.stdout
 
@@ -116,6 +124,16 @@ def test_sample_command(trained_run, tmp_path):
         # 3 x 3 tiles of 16 px with 1 px padding between tiles, enlarged
         # 4 times so that each digit is 64 px.
         assert image.size == (4 * (3 * 16 + 2), 4 * (3 * 16 + 2))
+    # The run's latent mixture by default, the prior on request.
+    assert "latent_mixture.npz) to" in result.stdout
+    model = str(run_dir / "model.keras")
+    result = _run(["sample", model, "--latent", "prior"], tmp_path)
+    assert "(codes from the prior N(0, I))" in result.stdout
+    lone = tmp_path / "lone.keras"
+    lone.write_bytes((run_dir / "model.keras").read_bytes())
+    result = _run(["sample", str(lone), "--latent", "mixture"], tmp_path)
+    assert result.returncode != 0
+    assert "--latent mixture needs latent_mixture.npz" in result.stderr
 
 
 def test_bad_cli_arguments_fail_clearly(tmp_path):

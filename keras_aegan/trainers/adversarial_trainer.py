@@ -1078,16 +1078,38 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         """Maps latent codes to samples in the user's units (float)."""
         return self.data_scaler.inverse(self.generator(z, training=training))
 
-    def _latent_batch(self, n, seed):
+    def _latent_batch(self, n, seed, latent=None):
         n = check_positive_int("n", n)
         rng = (
             self.training_position.generate_rng
             if seed is None
             else np.random.default_rng(seed)
         )
-        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+        return self._latent_sampler(latent)(n, rng)
 
-    def generate(self, n, seed=None, batch_size=256, ema=None, refine=None):
+    def _latent_sampler(self, latent):
+        """`(n, rng) -> codes`: the prior, or `latent.sample`."""
+        if latent is None:
+            return lambda n, rng: rng.standard_normal(
+                (n, self.latent_dim)
+            ).astype("float32")
+        if not callable(getattr(latent, "sample", None)):
+            raise ValueError(
+                "`latent` must be None (the prior N(0, I)) or an object "
+                "with sample(n, seed), such as a fitted "
+                f"keras_aegan.LatentMixture. Received: latent={latent!r}"
+            )
+        dim = getattr(latent, "latent_dim", self.latent_dim)
+        if dim != self.latent_dim:
+            raise ValueError(
+                f"`latent` draws codes of size {dim}; this "
+                f"{type(self).__name__} has latent_dim={self.latent_dim}."
+            )
+        return lambda n, rng: np.asarray(latent.sample(n, rng), "float32")
+
+    def generate(
+        self, n, seed=None, batch_size=256, ema=None, refine=None, latent=None
+    ):
         """Generates `n` samples in the data's range and dtype.
 
         Args:
@@ -1107,13 +1129,20 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
                 `keras_aegan.trainers.refined_sampling`); always returns
                 exactly `n` samples. Needs a model whose discriminator
                 scores a sample alone (`refine_network`).
+            latent: `None` (default): codes from the prior `N(0, I)`.
+                A fitted `keras_aegan.LatentMixture` (or any object with
+                `sample(n, seed)` returning `(n, latent_dim)` codes):
+                codes drawn from it, e.g. a mixture fitted to the
+                encoded training data.
 
         Returns:
             NumPy array of shape `(n, *data_shape)`.
         """
         self._require_built("generate")
         if check_refine(refine) is None:
-            return self.decode(self._latent_batch(n, seed), batch_size, ema=ema)
+            return self.decode(
+                self._latent_batch(n, seed, latent), batch_size, ema=ema
+            )
         n = check_positive_int("n", n)
         critic = self._refinement_critic(refine)
         rng = (
@@ -1122,9 +1151,10 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
             else np.random.default_rng(seed)
         )
 
+        draw = self._latent_sampler(latent)
+
         def propose(k):
-            z = rng.standard_normal((k, self.latent_dim)).astype("float32")
-            return self.decode(z, batch_size, ema=ema)
+            return self.decode(draw(k, rng), batch_size, ema=ema)
 
         def score(samples):
             x = self._to_network_units(samples)
