@@ -255,8 +255,8 @@ def fit_latent_mixture(model, data, run_dir, samples_dir, args):
     """Fits, saves and draws from a `LatentMixture` of the training codes.
 
     For a model with an encoder trained on data held in memory: a
-    Gaussian mixture of up to 20 components (one per 20 samples at
-    least) fitted to the encoded training data, saved as
+    Gaussian mixture of up to 40 components (one per 20 samples at
+    most) fitted to the encoded training data, saved as
     `latent_mixture.npz` in the run folder, and a picture of samples
     decoded from its codes (`samples/mixture.png`). Returns None (and
     writes nothing) otherwise.
@@ -265,7 +265,7 @@ def fit_latent_mixture(model, data, run_dir, samples_dir, args):
 
     if not has_encoder(model) or data.batched:
         return None
-    components = max(1, min(20, data.count // 20))
+    components = max(1, min(40, data.count // 20))
     seed = 0 if args.seed is None else args.seed
     mixture = LatentMixture(components, seed=seed).fit(model, data.x)
     mixture.save(os.path.join(run_dir, MIXTURE_FILE))
