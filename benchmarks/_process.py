@@ -63,8 +63,7 @@ def pin_to_cpu(cpu, module, count=1):
         sys.stderr.flush()
         os.execv(
             taskset,
-            [taskset, "-c", spec, sys.executable, "-m", module]
-            + sys.argv[1:],
+            [taskset, "-c", spec, sys.executable, "-m", module] + sys.argv[1:],
         )
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(cores))

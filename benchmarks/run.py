@@ -97,8 +97,7 @@ def _parse(argv):
         "--cpu",
         type=int,
         default=0,
-        help="First core to pin each process to; -1 leaves affinity "
-        "alone.",
+        help="First core to pin each process to; -1 leaves affinity alone.",
     )
     parser.add_argument(
         "--no-memory-split",
