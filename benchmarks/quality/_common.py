@@ -717,3 +717,15 @@ def header_lines(title, module, args, argv, protocol):
         "",
     ]
     return lines
+
+
+def emit_json_line(record, path=None):
+    """Prints `record` as one JSON line and appends it to `path` if set.
+
+    The output of the sweep scripts: one line per screening run.
+    """
+    line = json.dumps(record)
+    print(line)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")

@@ -19,6 +19,8 @@ import time
 
 import numpy as np
 
+from benchmarks.quality import _common
+
 
 def _parse(argv=None):
     p = argparse.ArgumentParser(prog="benchmarks.quality.sweep_digits")
@@ -117,11 +119,7 @@ def main(argv=None):
     ).reshape(-1)
     best = candidates[np.argsort(-logits)[:1000]]
     record["ema_dx_top_third"] = _class_scores(extractor, best)
-    line = json.dumps(record)
-    print(line)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    _common.emit_json_line(record, args.out)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,12 @@ line per run.
 """
 
 import argparse
-import json
 import os
 import time
 
 import numpy as np
+
+from benchmarks.quality import _common
 
 
 def _parse(argv=None):
@@ -98,11 +99,7 @@ def main(argv=None):
         "train_s": train_s,
         "rows": rows,
     }
-    line = json.dumps(record)
-    print(line)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    _common.emit_json_line(record, args.out)
 
 
 if __name__ == "__main__":

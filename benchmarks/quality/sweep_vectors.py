@@ -18,6 +18,8 @@ import argparse
 import json
 import time
 
+from benchmarks.quality import _common
+
 TRAIN_SAMPLES = 20000
 STD = {"ring": 0.01, "grid": 0.05}
 
@@ -91,11 +93,7 @@ def main(argv=None):
         row["ema" if ema else "raw"] = {
             k: round(float(v), 4) for k, v in result.to_dict()["value"].items()
         }
-    line = json.dumps(row)
-    print(line)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    _common.emit_json_line(row, args.out)
 
 
 if __name__ == "__main__":
