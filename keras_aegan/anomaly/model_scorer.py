@@ -470,15 +470,13 @@ class ModelScorer:
             x: NumPy array `(n, *data_shape)` in the data's units.
 
         Returns:
-            Float32 NumPy array of the same shape.
+            NumPy array of the same shape, in the data's dtype and range
+            (as `model.reconstruct`).
         """
         x_rec = self._predict(
             self.generator, self._encode(self.network_units(x))
         )
-        scaler = self.model.data_scaler
-        offset = keras.ops.convert_to_numpy(scaler.offset)
-        scale = keras.ops.convert_to_numpy(scaler.scale)
-        return (x_rec * scale + offset).astype("float32")
+        return self.model.data_scaler.to_user_numpy(x_rec)
 
     def _encode(self, x, encoder=None):
         codes = self._predict(self.encoder if encoder is None else encoder, x)

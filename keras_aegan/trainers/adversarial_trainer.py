@@ -1078,15 +1078,6 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         """Maps latent codes to samples in the user's units (float)."""
         return self.data_scaler.inverse(self.generator(z, training=training))
 
-    def _latent_batch(self, n, seed, latent=None):
-        n = check_positive_int("n", n)
-        rng = (
-            self.training_position.generate_rng
-            if seed is None
-            else np.random.default_rng(seed)
-        )
-        return self._latent_sampler(latent)(n, rng)
-
     def _latent_sampler(self, latent):
         """`(n, rng) -> codes`: the prior, or `latent.sample`."""
         if latent is None:
@@ -1139,19 +1130,17 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
             NumPy array of shape `(n, *data_shape)`.
         """
         self._require_built("generate")
-        if check_refine(refine) is None:
-            return self.decode(
-                self._latent_batch(n, seed, latent), batch_size, ema=ema
-            )
+        refine = check_refine(refine)
         n = check_positive_int("n", n)
-        critic = self._refinement_critic(refine)
+        draw = self._latent_sampler(latent)
         rng = (
             self.training_position.generate_rng
             if seed is None
             else np.random.default_rng(seed)
         )
-
-        draw = self._latent_sampler(latent)
+        if refine is None:
+            return self.decode(draw(n, rng), batch_size, ema=ema)
+        critic = self._refinement_critic(refine)
 
         def propose(k):
             return self.decode(draw(k, rng), batch_size, ema=ema)
