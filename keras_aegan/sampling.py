@@ -10,6 +10,55 @@ from keras_aegan.utils.validation import check_positive_int
 FORMAT = "keras_aegan.LatentMixture"
 
 
+def check_latent(latent):
+    """Returns `latent` if it is None or has `sample`, else raises."""
+    if latent is not None and not callable(getattr(latent, "sample", None)):
+        raise ValueError(
+            "`latent` must be None (the prior N(0, I)) or an object "
+            "with sample(n, seed), such as a fitted "
+            f"keras_aegan.LatentMixture. Received: latent={latent!r}"
+        )
+    return latent
+
+
+def latent_sampler(latent, latent_dim, owner="model"):
+    """`(n, rng) -> float32 codes (n, latent_dim)` for a latent source.
+
+    The one place that turns a `latent=` argument into codes, so
+    `generate()` and `evaluate_model` draw the same codes for a seed.
+
+    Args:
+        latent: `None` (the prior `N(0, I)`: `rng.standard_normal`), or
+            an object with `sample(n, rng)` such as a fitted
+            `LatentMixture`.
+        latent_dim: Code size the caller decodes.
+        owner: Name of the caller, for error messages.
+
+    Returns:
+        A function of `(n, rng)`, `rng` a `numpy.random.Generator`.
+    """
+    if check_latent(latent) is None:
+        return lambda n, rng: rng.standard_normal((n, latent_dim)).astype(
+            "float32"
+        )
+    dim = getattr(latent, "latent_dim", latent_dim)
+    if dim != latent_dim:
+        raise ValueError(
+            f"`latent` draws codes of size {dim}; this {owner} has "
+            f"latent_dim={latent_dim}."
+        )
+    return lambda n, rng: np.asarray(latent.sample(n, rng), "float32")
+
+
+def describe_latent(latent):
+    """`"prior"`, `"mixture(K)"` or the source's class name."""
+    if latent is None:
+        return "prior"
+    if isinstance(latent, LatentMixture):
+        return f"mixture({latent.components})"
+    return type(latent).__name__
+
+
 class LatentMixture:
     """A Gaussian mixture fitted to the codes of the training data.
 

@@ -65,6 +65,39 @@ def test_parsers():
     for bad in ("[1]", "{nope"):
         with pytest.raises(ValueError):
             _common.parse_model_kwargs(bad)
+    assert _common.parse_mixture("") == []
+    assert _common.parse_mixture("40, 200,") == [40, 200]
+    for bad in ("0", "4x", "-3"):
+        with pytest.raises(ValueError, match="--mixture"):
+            _common.parse_mixture(bad)
+
+
+class _Model:
+    """Stands in for a model: which parts a benchmark row needs."""
+
+    def __init__(self, ema=True, encoder=True, critic=True):
+        self.ema_decay = 0.99 if ema else None
+        self.refine_network = object() if critic else None
+        if encoder:
+            self.encode = lambda x: x
+
+
+def test_generator_variants_and_mixture_names():
+    variants = _common.generator_variants
+    assert variants(_Model(), mixtures=[40]) == ["raw", "ema", "ema+mix40"]
+    assert variants(_Model(ema=False), refine=True, mixtures=[4, 8]) == [
+        "raw",
+        "raw+mix4",
+        "raw+mix8",
+        "raw+drs",
+        "raw+mix4+drs",
+        "raw+mix8+drs",
+    ]
+    # No encoder (DCGAN): no codes to fit a mixture to.
+    assert variants(_Model(encoder=False), mixtures=[40]) == ["raw", "ema"]
+    assert variants(_Model(critic=False), refine=True) == ["raw", "ema"]
+    assert _common.mixture_components("ema+mix40+drs") == 40
+    assert _common.mixture_components("ema+drs") is None
 
 
 def test_resolve_model_class_is_defensive():
@@ -249,6 +282,7 @@ def test_stacked_report_and_published_numbers():
         ["--model-kwargs", '{"seed": 1}'],
         ["--steps", "0"],
         ["--epochs", "0"],
+        ["--mixture", "0"],
     ],
 )
 def test_shared_options_are_checked(argv):

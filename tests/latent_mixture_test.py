@@ -1,5 +1,7 @@
 """LatentMixture: codes from a mixture fitted to the encoded data."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,36 @@ def test_generate_from_the_mixture_of_encoded_data():
     dcgan.build_for(x.shape[1:])
     with pytest.raises(ValueError, match="needs a model with an encoder"):
         LatentMixture().fit(dcgan, x)
+
+
+def test_evaluate_model_scores_the_codes_generate_decodes():
+    x = keras_aegan.datasets.make_ring(256, seed=0)
+    model = keras_aegan.AEGAN(width=8, latent_dim=2, seed=0, ema_decay=None)
+    model.build_for(x.shape[1:])
+    mixture = LatentMixture(components=4, seed=0).fit(model, x)
+    metrics = ["mode_coverage", "latent_cycle_error"]
+    results = keras_aegan.metrics.evaluate_model(
+        model, "ring", metrics=metrics, num_samples=50, seed=3, latent=mixture
+    )
+    # The same samples generate() draws for the seed, scored directly.
+    samples = model.generate(50, seed=3, latent=mixture)
+    std = inspect.signature(keras_aegan.datasets.make_ring).parameters["std"]
+    direct = keras_aegan.metrics.mode_coverage(
+        samples, keras_aegan.datasets.ring_centers(), std.default
+    )
+    # assert_equal: an untrained model's KL is NaN on both sides.
+    np.testing.assert_equal(
+        dict(results["mode_coverage"].value), dict(direct.value)
+    )
+    assert results["mode_coverage"].protocol["latent"] == "mixture(4)"
+    codes = mixture.sample(50, np.random.default_rng(3))
+    cycle = np.linalg.norm(codes - model.encode(samples), axis=1).mean()
+    np.testing.assert_allclose(
+        results["latent_cycle_error"].value, cycle, rtol=1e-5
+    )
+    prior = keras_aegan.metrics.evaluate_model(
+        model, "ring", metrics=metrics, num_samples=50, seed=3
+    )
+    assert prior["mode_coverage"].protocol["latent"] == "prior"
+    with pytest.raises(ValueError, match="`latent` must be None"):
+        keras_aegan.metrics.evaluate_model(model, "ring", latent="posterior")

@@ -106,6 +106,22 @@ def parse_model_kwargs(text):
     return value
 
 
+def parse_mixture(text):
+    """`"40,200"` -> `[40, 200]`; `""` -> `[]`."""
+    counts = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) < 1:
+            raise ValueError(
+                "--mixture must list positive component counts, e.g. "
+                f"40,200. Received: {text!r}"
+            )
+        counts.append(int(part))
+    return counts
+
+
 def make_parser(module, doc, name, *, epochs, batch_size):
     """The options every quality benchmark shares."""
     parser = _process.make_parser(module, doc)
@@ -157,6 +173,20 @@ def make_parser(module, doc, name, *, epochs, batch_size):
         default=None,
         help="Seconds allowed per child (training and scoring one seed).",
     )
+    parser.add_argument(
+        "--mixture",
+        default="",
+        help="Comma-separated component counts, e.g. 40,200: for each, a "
+        "keras_aegan.LatentMixture fitted to the encoded training data "
+        "(models with an encoder) adds a generator row 'ema+mixK' (or "
+        "'raw+mixK') that decodes codes drawn from it.",
+    )
+    parser.add_argument(
+        "--save-models",
+        default=None,
+        help="Folder to save each trained model in (as "
+        "BENCHMARK_MODEL_BACKEND_sSEED.keras), for rescoring later.",
+    )
     parser.add_argument("--child-json", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
@@ -169,6 +199,7 @@ def finish_args(parser, args):
         args.model_list = parse_names(args.models)
         args.seed_list = parse_seeds(args.seeds)
         args.kwargs = parse_model_kwargs(args.model_kwargs)
+        args.mixture_list = parse_mixture(args.mixture)
     except ValueError as e:
         parser.error(str(e))
     if "seed" in args.kwargs:
@@ -264,19 +295,77 @@ def train_model(cls, x, args):
     }
 
 
-def generator_variants(model, refine=False):
-    """`["raw"]`, plus `"ema"` when the model keeps moving averages.
+def generator_variants(model, refine=False, mixtures=()):
+    """The generator rows a benchmark scores for `model`.
 
-    With `refine`, also each of them refined by discriminator rejection
-    sampling (`"raw+drs"`, `"ema+drs"`) when the model has a
+    `"raw"`, plus `"ema"` when the model keeps moving averages. For
+    each component count `k` in `mixtures`, and a model with an encoder,
+    `"ema+mixK"` (`"raw+mixK"` without moving averages): the default
+    generator decoding codes drawn from a `LatentMixture` of `k`
+    components fitted to the encoded training data. With `refine`, also
+    each of these refined by discriminator rejection sampling
+    (`"raw+drs"`, `"ema+drs"`, `"ema+mix40+drs"`) when the model has a
     discriminator that scores a sample alone (`refine_network`).
     """
     names = ["raw"]
     if getattr(model, "ema_decay", None) is not None:
         names.append("ema")
+    if hasattr(model, "encode"):
+        names += [f"{names[-1]}+mix{k}" for k in mixtures]
     if refine and getattr(model, "refine_network", None) is not None:
         names += [f"{name}+drs" for name in names]
     return names
+
+
+def mixture_components(generator):
+    """`"ema+mix40+drs"` -> 40; None for a generator without a mixture."""
+    for part in generator.split("+"):
+        if part.startswith("mix"):
+            return int(part[3:])
+    return None
+
+
+def fit_mixtures(model, x, generators, seed):
+    """Fits one `LatentMixture` per component count the generator names
+    ask for (see `generator_variants`).
+
+    Returns:
+        A dict mapping component counts to fitted mixtures, and the
+        seconds the fits took.
+    """
+    import keras_aegan
+
+    mixtures, start = {}, time.perf_counter()
+    for name in generators:
+        k = mixture_components(name)
+        if k is not None and k not in mixtures:
+            mixtures[k] = keras_aegan.LatentMixture(k, seed=seed).fit(model, x)
+    return mixtures, time.perf_counter() - start
+
+
+def generate_for(model, generator, n, seed, mixtures):
+    """`n` samples of the named generator variant (see
+    `generator_variants`), with the latent codes of `seed`."""
+    return model.generate(
+        n,
+        seed=seed,
+        ema=generator.startswith("ema"),
+        refine="rejection" if generator.endswith("+drs") else None,
+        latent=mixtures.get(mixture_components(generator)),
+    )
+
+
+def maybe_save(model, args, benchmark):
+    """Saves the trained model under `--save-models`, when given."""
+    if not args.save_models:
+        return None
+    os.makedirs(args.save_models, exist_ok=True)
+    path = os.path.join(
+        args.save_models,
+        f"{benchmark}_{args.model}_{args.backend}_s{args.seed}.keras",
+    )
+    model.save(path)
+    return path
 
 
 def base_record(args, benchmark):

@@ -18,6 +18,12 @@ EMA generator, with the latent codes of `seed`:
   the CNN labels with probability >= 0.9 ("recognisable"), the classes
   seen, and the KL divergence of their histogram from uniform.
 
+With `--mixture 40`, each model with an encoder also gets an
+`ema+mix40` row (and `ema+mix40+drs`): the same scores for the EMA
+generator decoding codes drawn from a `keras_aegan.LatentMixture` of
+40 components fitted to the encoded training split (what
+`keras-aegan train` does).
+
 Real-data rows (first backend, every seed): the floor, 359 training
 images drawn with the seed against the test split (the best FID,
 precision/recall and density/coverage a generator can expect at these
@@ -108,15 +114,22 @@ def run_one(args):
         return {"skipped": message}
     model, info = _common.train_model(cls, x_train, args)
     record.update(info, model_class=cls.__name__)
+    record["saved_model"] = _common.maybe_save(model, args, NAME)
     evaluations, tiles = [], {}
     start = time.perf_counter()
-    for generator in _common.generator_variants(model, refine=True):
+    generators = _common.generator_variants(
+        model, refine=True, mixtures=args.mixture_list
+    )
+    mixtures, record["mixture_fit_s"] = _common.fit_mixtures(
+        model, x_train, generators, args.seed
+    )
+    for generator in generators:
         ema = generator.startswith("ema")
         if generator.endswith("+drs"):
             # Discriminator rejection sampling: digits-FID of as many
             # refined samples as test images, and the class scores.
-            refined = model.generate(
-                len(x_test), seed=args.seed, ema=ema, refine="rejection"
+            refined = _common.generate_for(
+                model, generator, len(x_test), args.seed, mixtures
             )
             results = {
                 "fid": frechet_distance(
@@ -132,13 +145,11 @@ def run_one(args):
                 metrics=FEATURE_METRICS,
                 seed=args.seed,
                 ema=ema,
+                latent=mixtures.get(_common.mixture_components(generator)),
                 extractor=extractor,
             )
-        samples = model.generate(
-            args.class_samples,
-            seed=args.seed,
-            ema=ema,
-            refine="rejection" if generator.endswith("+drs") else None,
+        samples = _common.generate_for(
+            model, generator, args.class_samples, args.seed, mixtures
         )
         classes = digit_class_scores(
             samples,

@@ -16,6 +16,11 @@ shipped digits CNN labels each channel, a mode is the triple of labels;
 modes seen at least once and KL(mode histogram || uniform over 1,000)
 (DESIGN.md section 5, the protocol of VEEGAN and PacGAN).
 
+With `--mixture 40,200`, each model with an encoder also gets rows
+`ema+mix40`, `ema+mix200`: the EMA generator decoding codes drawn
+from a `keras_aegan.LatentMixture` of that many components fitted to
+the encoded training images (the same 26,000-sample scoring).
+
 The real-data row scores 26,000 stacked test digits
 (`split="test"`), a perfect sampler of held-out digits. The published
 rows are for 28x28 Stacked-MNIST with the papers' own networks.
@@ -126,11 +131,17 @@ def run_one(args):
     x, _ = make_stacked_digits(args.train_samples, args.seed, "train")
     model, info = _common.train_model(cls, x, args)
     record.update(info, model_class=cls.__name__)
+    record["saved_model"] = _common.maybe_save(model, args, NAME)
     evaluations, tiles = [], {}
     start = time.perf_counter()
-    for generator in _common.generator_variants(model):
-        ema = generator == "ema"
-        samples = model.generate(args.samples, seed=args.seed, ema=ema)
+    generators = _common.generator_variants(model, mixtures=args.mixture_list)
+    mixtures, record["mixture_fit_s"] = _common.fit_mixtures(
+        model, x, generators, args.seed
+    )
+    for generator in generators:
+        samples = _common.generate_for(
+            model, generator, args.samples, args.seed, mixtures
+        )
         result = stacked_mode_coverage(
             samples,
             extractor,

@@ -54,6 +54,7 @@ def evaluate_model(
     num_samples=None,
     seed=0,
     ema=None,
+    latent=None,
     extractor=None,
     batch_size=256,
 ):
@@ -62,8 +63,9 @@ def evaluate_model(
     Generated samples are `model.decode(z)` for the latent codes
     `z = np.random.default_rng(seed).standard_normal((num_samples,
     latent_dim))` (the batch `model.generate(num_samples, seed=seed)`
-    draws), so a fixed `seed` gives the same numbers for the same
-    weights. The metrics:
+    draws), or, with `latent`, the codes `model.generate(num_samples,
+    seed=seed, latent=latent)` decodes; so a fixed `seed` gives the
+    same numbers for the same weights. The metrics:
 
     - `"fid"`, `"kid"`, `"precision_recall"`, `"density_coverage"`:
       generated against reference samples, both mapped by the feature
@@ -105,9 +107,10 @@ def evaluate_model(
     `reference` (a description), `reference_split` (`"test"`, `"fresh"`
     for a new draw of a mixture, or `"custom"`), `num_reference`,
     `num_generated`, `generator` (`"ema"` or `"raw"`, plus `ema_decay`
-    for `"ema"`), `seed`, `backend` and `extractor` (its name,
-    `"raw"` for measurements on the data themselves, `None` for the
-    latent cycle), merged with the extractor's own `protocol` dict.
+    for `"ema"`), `latent` (`"prior"` or the mixture), `seed`,
+    `backend` and `extractor` (its name, `"raw"` for measurements on
+    the data themselves, `None` for the latent cycle), merged with the
+    extractor's own `protocol` dict.
 
     Args:
         model: A built keras_aegan model (e.g. a trained `AEGAN`): it needs
@@ -128,6 +131,10 @@ def evaluate_model(
             default (the moving averages when the model keeps them).
             `True`: the model's moving averages of generator and encoder
             (the model needs `ema_decay`). `False`: its trained weights.
+        latent: `None` (default): codes from the prior `N(0, I)`. A
+            fitted `keras_aegan.LatentMixture` (or any object with
+            `sample(n, seed)`): codes drawn from it. The protocol's
+            `latent` entry says which (`"prior"`, `"mixture(40)"`).
         extractor: Feature extractor for the feature metrics: a
             `keras.Model` (called through `predict`) or any callable
             mapping a batch of samples to a `(n, feature_dim)` array. Its
@@ -156,6 +163,7 @@ def evaluate_model(
         num_samples=num_samples,
         seed=seed,
         ema=ema,
+        latent=latent,
         extractor=extractor,
         batch_size=batch_size,
     )

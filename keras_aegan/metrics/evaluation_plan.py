@@ -21,6 +21,9 @@ from keras_aegan.metrics.manifold import precision_recall
 from keras_aegan.metrics.modes import mode_coverage
 from keras_aegan.metrics.reconstruction import latent_cycle_error
 from keras_aegan.metrics.reconstruction import reconstruction_error
+from keras_aegan.sampling import check_latent
+from keras_aegan.sampling import describe_latent
+from keras_aegan.sampling import latent_sampler
 from keras_aegan.utils.validation import check_positive_int
 
 # Generated (and, for the mixtures, reference) samples of the toy data:
@@ -48,6 +51,7 @@ class EvaluationPlan:
         num_samples: As for `evaluate_model`.
         seed: As for `evaluate_model`.
         ema: As for `evaluate_model`.
+        latent: As for `evaluate_model`.
         extractor: As for `evaluate_model`.
         batch_size: As for `evaluate_model`.
 
@@ -70,6 +74,7 @@ class EvaluationPlan:
         num_samples=None,
         seed=0,
         ema=None,
+        latent=None,
         extractor=None,
         batch_size=256,
     ):
@@ -116,6 +121,7 @@ class EvaluationPlan:
                 f"`ema` must be True, False or None. Received: ema={ema!r}"
             )
         self.ema = ema
+        self.latent = check_latent(latent)
         if extractor is not None and not callable(extractor):
             raise ValueError(
                 "`extractor` must be a keras.Model or a callable mapping "
@@ -159,6 +165,7 @@ class EvaluationPlan:
             "num_reference": len(reference),
             "num_generated": n,
             "generator": "ema" if ema else "raw",
+            "latent": describe_latent(self.latent),
             "seed": self.seed,
             "backend": keras.backend.backend(),
         }
@@ -167,10 +174,10 @@ class EvaluationPlan:
         kwargs = {"batch_size": self.batch_size}
         if ema or hasattr(model, "has_ema"):
             kwargs["ema"] = ema
-        z = np.random.default_rng(self.seed).standard_normal(
-            (n, model.latent_dim)
+        draw = latent_sampler(
+            self.latent, model.latent_dim, type(model).__name__
         )
-        z = z.astype("float32")
+        z = draw(n, np.random.default_rng(self.seed))
         fake = np.asarray(model.decode(z, **kwargs))
         features = None
         results = {}

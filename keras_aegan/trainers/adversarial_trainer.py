@@ -18,6 +18,7 @@ from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.losses.objective import ObjectiveAttribute
 from keras_aegan.networks.autoencoder import check_networks_given
+from keras_aegan.sampling import latent_sampler
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.ema import AUTO_EMA_DECAY
 from keras_aegan.trainers.ema import ExponentialMovingAverage
@@ -1078,26 +1079,6 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         """Maps latent codes to samples in the user's units (float)."""
         return self.data_scaler.inverse(self.generator(z, training=training))
 
-    def _latent_sampler(self, latent):
-        """`(n, rng) -> codes`: the prior, or `latent.sample`."""
-        if latent is None:
-            return lambda n, rng: rng.standard_normal(
-                (n, self.latent_dim)
-            ).astype("float32")
-        if not callable(getattr(latent, "sample", None)):
-            raise ValueError(
-                "`latent` must be None (the prior N(0, I)) or an object "
-                "with sample(n, seed), such as a fitted "
-                f"keras_aegan.LatentMixture. Received: latent={latent!r}"
-            )
-        dim = getattr(latent, "latent_dim", self.latent_dim)
-        if dim != self.latent_dim:
-            raise ValueError(
-                f"`latent` draws codes of size {dim}; this "
-                f"{type(self).__name__} has latent_dim={self.latent_dim}."
-            )
-        return lambda n, rng: np.asarray(latent.sample(n, rng), "float32")
-
     def generate(
         self, n, seed=None, batch_size=256, ema=None, refine=None, latent=None
     ):
@@ -1132,7 +1113,7 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
         self._require_built("generate")
         refine = check_refine(refine)
         n = check_positive_int("n", n)
-        draw = self._latent_sampler(latent)
+        draw = latent_sampler(latent, self.latent_dim, type(self).__name__)
         rng = (
             self.training_position.generate_rng
             if seed is None
