@@ -9,6 +9,7 @@ from keras_aegan import losses
 from keras_aegan import metrics
 from keras_aegan import networks
 from keras_aegan.models import AEGAN
+from keras_aegan.models import ALAD
 from keras_aegan.models import ALI
 from keras_aegan.models import BEGAN
 from keras_aegan.models import DCGAN
@@ -27,6 +28,7 @@ from keras_aegan.version import __version__
 
 __all__ = [
     "AEGAN",
+    "ALAD",
     "ALI",
     "AdversarialAutoencoder",
     "AlphaGAN",

@@ -366,8 +366,9 @@ def _add_anomaly(commands):
         choices=SCORES,
         default=None,
         help="the anomaly score (default: the model's own: latent for "
-        "ganomaly; feature for dcgan, which gets an encoder trained "
-        "after the GAN as in f-AnoGAN; reconstruction for the others)",
+        "ganomaly; feature for alad (its cycle discriminator's "
+        "features) and for dcgan, which gets an encoder trained after "
+        "the GAN as in f-AnoGAN; reconstruction for the others)",
     )
     p.add_argument(
         "--contamination",

@@ -351,7 +351,7 @@ def _write_picture(args, detector, source, order):
         return (
             f"No picture: {type(model).__name__} has no encoder, so no "
             "reconstructions to draw (aegan, aae, alpha_gan, bigan, ali, "
-            "vaegan and ganomaly have one; dcgan gets one with the "
+            "alad, vaegan and ganomaly have one; dcgan gets one with the "
             "reconstruction, feature and latent scores)."
         )
     top = [int(i) for i in order[: args.top]]

@@ -21,6 +21,7 @@ MODELS = {
     "ebgan": "EBGAN",
     "dcgan": "DCGAN",
     "ganomaly": "GANomaly",
+    "alad": "ALAD",
 }
 
 

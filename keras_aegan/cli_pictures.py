@@ -42,7 +42,7 @@ def _require_encoder(model, path, command):
         raise SystemExit(
             f"`{command}` needs a model with an encoder; {path} is a "
             f"{type(model).__name__}, which has none (aegan, aae, alpha_gan, "
-            "bigan, ali and vaegan have one)."
+            "bigan, ali, alad and vaegan have one)."
         )
 
 

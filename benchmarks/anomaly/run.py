@@ -47,14 +47,17 @@ DETECTORS = (
     "ganomaly",
     "aegan",
     "dcgan",
+    "alad",
 )
-DEFAULT_DETECTORS = DETECTORS[:-2]
+DEFAULT_DETECTORS = DETECTORS[:-3]
 #: keras_aegan models: class name and the scores reported for each.
 MODEL_SCORES = {
     "ganomaly": ("GANomaly", ("latent", "reconstruction")),
     "aegan": ("AEGAN", ("reconstruction", "feature")),
     # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it.
     "dcgan": ("DCGAN", ("feature", "reconstruction")),
+    # ALAD: feature = reconstruction + kappa * D_xx feature residual.
+    "alad": ("ALAD", ("feature", "reconstruction")),
 }
 #: Per protocol: (epochs, batch size). About 320-400 steps each.
 BUDGETS = {
@@ -124,7 +127,7 @@ def make_parser():
         type=parse_detectors,
         default=list(DEFAULT_DETECTORS),
         help=f"comma-separated, among {', '.join(DETECTORS)} "
-        f"(default: all but aegan and dcgan)",
+        f"(default: all but aegan, dcgan and alad)",
     )
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None)

@@ -49,6 +49,7 @@ MODEL_ALIASES = {
     "vaegan": "VAEGAN",
     "began": "BEGAN",
     "ebgan": "EBGAN",
+    "alad": "ALAD",
 }
 
 

@@ -167,13 +167,14 @@ class ModelScorer:
     - `"feature_residual"`: `mean((f(x) - f(G(E(x))))^2)` over the
       discriminator's features `f` (the input of its output layer; for a
       joint discriminator `f(x, E(x))` against `f(G(E(x)), E(x))`, the
-      feature-matching score of EGBAD).
+      feature-matching score of EGBAD; for ALAD the cycle discriminator's
+      `f(x, x)` against `f(x, G(E(x)))`, ALAD's score).
     - `"feature"` (f-AnoGAN's `izi_f` score): `reconstruction + kappa *
       feature_residual`.
     - `"latent"` (GANomaly): `mean((E(x) - E'(G(E(x))))^2)` over the
       code (the squared norm divided by `latent_dim`), where `E'` is
       the model's latent encoder: GANomaly's second encoder, else `E`.
-    - `"discriminator"` (EGBAD, ALAD): the negated logit of the image
+    - `"discriminator"` (EGBAD): the negated logit of the image
       discriminator on `x`, or of a joint discriminator on `(x, E(x))`,
       so higher means less like the training data.
     - `"iterative"` (AnoGAN): the residual after a per-sample latent
@@ -376,6 +377,13 @@ class ModelScorer:
             return True
         return len(getattr(net, "inputs", None) or ()) == 2
 
+    @property
+    def pair_features(self):
+        """Whether the features are those of a cycle discriminator on
+        pairs `(x, x')` (ALAD's `D_xx`): `f(x, x)` against
+        `f(x, G(E(x)))`."""
+        return callable(getattr(self.model, "pair_feature_network", None))
+
     def _features_available(self):
         try:
             self.feature_network()
@@ -398,6 +406,9 @@ class ModelScorer:
         if self._feature_network is not None:
             return self._feature_network
         model = self.model
+        if self.pair_features:
+            self._feature_network = model.pair_feature_network()
+            return self._feature_network
         own = getattr(model, "discriminator_features", None)
         if own is not None:
             self._feature_network = own
@@ -518,8 +529,12 @@ class ModelScorer:
                 pair = self.joint and f is not getattr(
                     self.model, "discriminator_features", None
                 )
-                f_x = self._predict(f, [x, z] if pair else x)
-                f_rec = self._predict(f, [x_rec, z] if pair else x_rec)
+                if self.pair_features:
+                    f_x = self._predict(f, [x, x])
+                    f_rec = self._predict(f, [x, x_rec])
+                else:
+                    f_x = self._predict(f, [x, z] if pair else x)
+                    f_rec = self._predict(f, [x_rec, z] if pair else x_rec)
                 residual = _mean_square(f_x, f_rec)
                 if "feature_residual" in wanted:
                     out["feature_residual"] = residual

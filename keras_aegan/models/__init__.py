@@ -2,6 +2,7 @@
 
 from keras_aegan.models.aae import AdversarialAutoencoder
 from keras_aegan.models.aegan import AEGAN
+from keras_aegan.models.alad import ALAD
 from keras_aegan.models.alpha_gan import AlphaGAN
 from keras_aegan.models.autoencoder_discriminator_gan import (
     AutoencoderDiscriminatorGAN,
@@ -17,6 +18,7 @@ from keras_aegan.models.vaegan import VAEGAN
 
 __all__ = [
     "AEGAN",
+    "ALAD",
     "ALI",
     "AdversarialAutoencoder",
     "AlphaGAN",

@@ -133,3 +133,87 @@ def check_joint_network(net, name, data_shape, latent_dim):
         )
     if not getattr(net, "built", False):
         net.build([(None,) + s[1:] for s in shapes])
+
+
+def pair_discriminator(data_shape, width=None, name=None):
+    """Builds a discriminator `D(a, b) -> logit` on pairs of samples.
+
+    ALAD's cycle discriminators: `D_xx` tells `(x, x)` from
+    `(x, G(E(x)))` and `D_zz` tells `(z, z)` from `(z, E(G(z)))`. Both
+    inputs have the same shape. Vectors are concatenated and fed to an
+    MLP (3 hidden layers of `width` units, default 128, LeakyReLU 0.2);
+    images `(H, W, C)` and sequences `(T, C)` are stacked along the
+    channels, `(H, W, 2C)`, and fed to the default encoder of that shape
+    (`width` its channels at full resolution, default 32) with
+    `8 * width` output features. The input of the output layer is the
+    feature vector ALAD's anomaly score compares.
+
+    Args:
+        data_shape: Shape of one input.
+        width: Width as above, or None for the default.
+        name: Name of the model (default `"pair_discriminator"`).
+
+    Returns:
+        A `keras.Model` with inputs `[a, b]` of shape
+        `(batch, *data_shape)` each and output `(batch, 1)` logits.
+
+    Example:
+
+    ```python
+    d = pair_discriminator((16, 16, 1), width=8)
+    logits = d([np.zeros((4, 16, 16, 1)), np.zeros((4, 16, 16, 1))])
+    ```
+
+    Reference:
+        - [Zenati et al., "Adversarially Learned Anomaly Detection",
+          2018](https://arxiv.org/abs/1812.02288)
+    """
+    if width is not None:
+        width = check_positive_int("width", width)
+    data_shape = tuple(int(s) for s in data_shape)
+    name = name or "pair_discriminator"
+    a = keras.Input(data_shape)
+    b = keras.Input(data_shape)
+    h = layers.Concatenate(axis=-1)([a, b])
+    if len(data_shape) == 1:
+        h = _leaky_dense(h, width or DEFAULT_VECTOR_UNITS, 3)
+    else:
+        units = IMAGE_UNITS_PER_WIDTH * (width or DEFAULT_IMAGE_WIDTH)
+        stacked = data_shape[:-1] + (2 * data_shape[-1],)
+        trunk = default_network(
+            "encoder", stacked, units, width, name=f"{name}_features"
+        )
+        h = layers.LeakyReLU(negative_slope=0.2)(trunk(h))
+    logits = layers.Dense(1)(h)
+    return keras.Model([a, b], logits, name=name)
+
+
+def check_pair_network(net, name, shape):
+    """Checks that `net` maps `[a, b]`, both of `shape`, to `(batch, 1)`.
+
+    Args:
+        net: A Keras layer or model called on a list `[a, b]`.
+        name: Its role, for error messages.
+        shape: Shape of one input sample.
+
+    Raises:
+        ValueError: naming the network, the expected and received shapes.
+    """
+    dims = ", ".join(map(str, shape))
+    expected = f"inputs [a, b] both of shape (batch, {dims})"
+    specs = [keras.KerasTensor((2,) + tuple(shape), "float32")] * 2
+    try:
+        spec = net.compute_output_spec(specs)
+    except Exception as e:
+        raise ValueError(
+            f"`{name}` could not be applied to {expected}: {e}"
+        ) from e
+    got = tuple(spec.shape[1:]) if hasattr(spec, "shape") else None
+    if got != (1,):
+        raise ValueError(
+            f"`{name}` must map {expected} to outputs of shape (batch, 1). "
+            f"Received a network with output "
+            f"{spec.shape if hasattr(spec, 'shape') else spec}."
+        )
+    if not getattr(net, "built", False):
+        net.build([(None,) + tuple(shape)] * 2)
