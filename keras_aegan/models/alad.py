@@ -3,9 +3,7 @@
 import keras
 
 from keras_aegan.models.bigan import BiGAN
-from keras_aegan.networks.joint import check_joint_network
 from keras_aegan.networks.joint import check_pair_network
-from keras_aegan.networks.joint import joint_discriminator
 from keras_aegan.networks.joint import pair_discriminator
 from keras_aegan.trainers.phase import Phase
 
@@ -137,17 +135,8 @@ class ALAD(BiGAN):
         )
 
     # ------------------------------------------------------------- networks
-    def build_networks(self, data_shape):
-        self.build_default_networks(
-            data_shape, {"generator": "generator", "encoder": "encoder"}
-        )
-        if self.discriminator is None:
-            self.discriminator = joint_discriminator(
-                data_shape, self.latent_dim, self.width, name="discriminator"
-            )
-        check_joint_network(
-            self.discriminator, "discriminator", data_shape, self.latent_dim
-        )
+    def _build_joint_networks(self, data_shape):
+        super()._build_joint_networks(data_shape)
         shapes = {
             "discriminator_xx": tuple(data_shape),
             "discriminator_zz": (self.latent_dim,),
@@ -156,9 +145,12 @@ class ALAD(BiGAN):
             if getattr(self, name) is None:
                 setattr(self, name, pair_discriminator(shape, self.width, name))
             check_pair_network(getattr(self, name), name, shape)
-        self.objective.build(
-            self,
-            (self.discriminator, self.discriminator_xx, self.discriminator_zz),
+
+    def _penalised_networks(self):
+        return (
+            self.discriminator,
+            self.discriminator_xx,
+            self.discriminator_zz,
         )
 
     def pair_feature_network(self):

@@ -136,6 +136,15 @@ class BiGAN(EncoderMethods, AdversarialTrainer):
 
     # ------------------------------------------------------------- networks
     def build_networks(self, data_shape):
+        self._build_joint_networks(data_shape)
+        self.objective.build(self, self._penalised_networks())
+
+    def _penalised_networks(self):
+        """The discriminators `penalty` applies to."""
+        return (self.discriminator,)
+
+    def _build_joint_networks(self, data_shape):
+        """Builds the missing networks and checks every shape."""
         self.build_default_networks(
             data_shape, {"generator": "generator", "encoder": "encoder"}
         )
@@ -146,7 +155,6 @@ class BiGAN(EncoderMethods, AdversarialTrainer):
         check_joint_network(
             self.discriminator, "discriminator", data_shape, self.latent_dim
         )
-        self.objective.build(self, (self.discriminator,))
 
     # --------------------------------------------------------------- phases
     def build_phases(self):

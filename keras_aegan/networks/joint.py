@@ -111,15 +111,20 @@ def check_joint_network(net, name, data_shape, latent_dim):
     check_joint_network(d, "discriminator", (2,), 2)
     ```
     """
-    shapes = [(2,) + tuple(data_shape), (2, int(latent_dim))]
+    shapes = [tuple(data_shape), (int(latent_dim),)]
     expected = (
         f"inputs [x, z] of shapes (batch, {', '.join(map(str, data_shape))})"
         f" and (batch, {latent_dim})"
     )
+    _check_two_inputs(net, name, shapes, expected)
+
+
+def _check_two_inputs(net, name, shapes, expected):
+    """Applies `net` to two symbolic inputs of `shapes` (one sample
+    each) and checks for `(batch, 1)` outputs; builds it if needed."""
+    specs = [keras.KerasTensor((2,) + s, dtype="float32") for s in shapes]
     try:
-        spec = net.compute_output_spec(
-            [keras.KerasTensor(s, dtype="float32") for s in shapes]
-        )
+        spec = net.compute_output_spec(specs)
     except Exception as e:
         raise ValueError(
             f"`{name}` could not be applied to {expected}: {e}"
@@ -132,7 +137,7 @@ def check_joint_network(net, name, data_shape, latent_dim):
             f"{spec.shape if hasattr(spec, 'shape') else spec}."
         )
     if not getattr(net, "built", False):
-        net.build([(None,) + s[1:] for s in shapes])
+        net.build([(None,) + s for s in shapes])
 
 
 def pair_discriminator(data_shape, width=None, name=None):
@@ -199,21 +204,7 @@ def check_pair_network(net, name, shape):
     Raises:
         ValueError: naming the network, the expected and received shapes.
     """
+    shape = tuple(int(s) for s in shape)
     dims = ", ".join(map(str, shape))
     expected = f"inputs [a, b] both of shape (batch, {dims})"
-    specs = [keras.KerasTensor((2,) + tuple(shape), "float32")] * 2
-    try:
-        spec = net.compute_output_spec(specs)
-    except Exception as e:
-        raise ValueError(
-            f"`{name}` could not be applied to {expected}: {e}"
-        ) from e
-    got = tuple(spec.shape[1:]) if hasattr(spec, "shape") else None
-    if got != (1,):
-        raise ValueError(
-            f"`{name}` must map {expected} to outputs of shape (batch, 1). "
-            f"Received a network with output "
-            f"{spec.shape if hasattr(spec, 'shape') else spec}."
-        )
-    if not getattr(net, "built", False):
-        net.build([(None,) + tuple(shape)] * 2)
+    _check_two_inputs(net, name, [shape, shape], expected)
