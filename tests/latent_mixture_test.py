@@ -40,6 +40,28 @@ def test_sampling_matches_the_fitted_mixture():
     )
 
 
+def test_temperature_scales_the_spread_and_is_saved(tmp_path):
+    codes = _clusters()
+    plain = LatentMixture(components=2, seed=0).fit_codes(codes)
+    warm = LatentMixture(components=2, seed=0, temperature=1.5)
+    warm.fit_codes(codes)
+    a, b = plain.sample(5000, seed=4), warm.sample(5000, seed=4)
+    # Same component draws and noise: every code moves 1.5x as far from
+    # its component's mean.
+    which = np.argmin(
+        np.linalg.norm(a[:, None] - plain.means_[None], axis=2), axis=1
+    )
+    np.testing.assert_allclose(
+        b - plain.means_[which], 1.5 * (a - plain.means_[which]), atol=1e-4
+    )
+    loaded = LatentMixture.load(warm.save(tmp_path / "warm"))
+    assert loaded.temperature == 1.5
+    np.testing.assert_array_equal(loaded.sample(9, 1), warm.sample(9, 1))
+    for bad in (0, -1.0, float("nan"), "hot"):
+        with pytest.raises(ValueError, match="`temperature` must be"):
+            LatentMixture(temperature=bad)
+
+
 def test_save_load_and_errors(tmp_path):
     mixture = LatentMixture(components=3, seed=0).fit_codes(_clusters())
     path = mixture.save(tmp_path / "mixture")
