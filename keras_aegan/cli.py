@@ -213,6 +213,13 @@ def _add_pictures(commands):
         "(latent_mixture.npz beside the model; sharper samples); default "
         "auto: the mixture when the file is there",
     )
+    p.add_argument(
+        "--temperature",
+        type=positive_float,
+        default=None,
+        help="scale of the mixture's spread (default: the saved one, "
+        "1.0 from train; above 1: more varied, less often recognisable)",
+    )
     _add_scale(p)
     p.set_defaults(func=sample)
 

@@ -101,7 +101,15 @@ def _latent_for(args):
         os.path.dirname(os.path.abspath(args.model)), MIXTURE_FILE
     )
     found = os.path.isfile(path)
+    temperature = getattr(args, "temperature", None)
     if args.latent == "prior" or (args.latent == "auto" and not found):
+        if temperature is not None:
+            raise SystemExit(
+                "--temperature scales the latent mixture's spread; these "
+                f"codes come from the prior (--latent {args.latent}, "
+                f"{'no ' if not found else ''}{MIXTURE_FILE} beside the "
+                f"model). Received: --temperature {temperature}"
+            )
         return None, "codes from the prior N(0, I)"
     if not found:
         raise SystemExit(
@@ -109,7 +117,10 @@ def _latent_for(args):
             f"aegan train writes it for models with an encoder). Received: "
             f"--latent mixture with no {path}"
         )
-    return LatentMixture.load(path), f"codes from {path}"
+    mixture = LatentMixture.load(path)
+    if temperature is not None:
+        mixture.temperature = float(temperature)
+    return mixture, (f"codes from {path}, temperature {mixture.temperature:g}")
 
 
 def sample(args):

@@ -125,7 +125,7 @@ def test_sample_command(trained_run, tmp_path):
         # 4 times so that each digit is 64 px.
         assert image.size == (4 * (3 * 16 + 2), 4 * (3 * 16 + 2))
     # The run's latent mixture by default, the prior on request.
-    assert "latent_mixture.npz) to" in result.stdout
+    assert "latent_mixture.npz, temperature 1) to" in result.stdout
     model = str(run_dir / "model.keras")
     result = _run(["sample", model, "--latent", "prior"], tmp_path)
     assert "(codes from the prior N(0, I))" in result.stdout

@@ -1,5 +1,6 @@
 """LatentMixture: codes from a mixture fitted to the encoded data."""
 
+import argparse
 import inspect
 
 import numpy as np
@@ -135,3 +136,26 @@ def test_evaluate_model_scores_the_codes_generate_decodes():
     assert prior["mode_coverage"].protocol["latent"] == "prior"
     with pytest.raises(ValueError, match="`latent` must be None"):
         keras_aegan.metrics.evaluate_model(model, "ring", latent="posterior")
+
+
+def test_sample_command_temperature(tmp_path):
+    from keras_aegan.cli_pictures import _latent_for
+
+    codes = np.random.default_rng(0).normal(size=(50, 3))
+    LatentMixture(components=2, seed=0).fit_codes(codes).save(
+        tmp_path / "latent_mixture.npz"
+    )
+    # `_latent_for` reads the mixture beside the model file's path.
+    model = str(tmp_path / "model.keras")
+    latent, where = _latent_for(
+        argparse.Namespace(model=model, latent="auto", temperature=1.3)
+    )
+    assert latent.temperature == 1.3 and "temperature 1.3" in where
+    latent, where = _latent_for(
+        argparse.Namespace(model=model, latent="auto", temperature=None)
+    )
+    assert latent.temperature == 1.0
+    with pytest.raises(SystemExit, match="--temperature scales"):
+        _latent_for(
+            argparse.Namespace(model=model, latent="prior", temperature=1.3)
+        )
