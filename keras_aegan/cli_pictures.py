@@ -101,7 +101,7 @@ def _latent_for(args):
         os.path.dirname(os.path.abspath(args.model)), MIXTURE_FILE
     )
     found = os.path.isfile(path)
-    temperature = getattr(args, "temperature", None)
+    temperature = args.temperature
     if args.latent == "prior" or (args.latent == "auto" and not found):
         if temperature is not None:
             raise SystemExit(

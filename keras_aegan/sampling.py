@@ -1,5 +1,6 @@
 """Sampling codes from the encoded data instead of the prior."""
 
+import numbers
 import os
 
 import numpy as np
@@ -115,8 +116,10 @@ class LatentMixture:
     def __init__(self, components=40, seed=None, temperature=1.0):
         self.components = check_positive_int("components", components)
         self.seed = seed
-        if not isinstance(temperature, (int, float)) or not (
-            0.0 < float(temperature) < float("inf")
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, numbers.Real)
+            or not 0.0 < float(temperature) < float("inf")
         ):
             raise ValueError(
                 "`temperature` must be a positive number. Received: "

@@ -526,15 +526,15 @@ class ModelScorer:
                 out["latent"] = _mean_square(z, z_rec)
             if wanted & {"feature", "feature_residual"}:
                 f = self.feature_network()
-                pair = self.joint and f is not getattr(
+                if self.pair_features:  # ALAD: f(x, x) vs f(x, G(E(x)))
+                    inputs = [x, x], [x, x_rec]
+                elif self.joint and f is not getattr(
                     self.model, "discriminator_features", None
-                )
-                if self.pair_features:
-                    f_x = self._predict(f, [x, x])
-                    f_rec = self._predict(f, [x, x_rec])
+                ):  # EGBAD: f(x, E(x)) vs f(G(E(x)), E(x))
+                    inputs = [x, z], [x_rec, z]
                 else:
-                    f_x = self._predict(f, [x, z] if pair else x)
-                    f_rec = self._predict(f, [x_rec, z] if pair else x_rec)
+                    inputs = x, x_rec
+                f_x, f_rec = (self._predict(f, i) for i in inputs)
                 residual = _mean_square(f_x, f_rec)
                 if "feature_residual" in wanted:
                     out["feature_residual"] = residual

@@ -125,11 +125,9 @@ class ALAD(BiGAN):
             penalty_interval=penalty_interval,
             **kwargs,
         )
+        # BiGAN set its three networks; these are ALAD's two more.
         self.init_networks(
             width,
-            generator=generator,
-            encoder=encoder,
-            discriminator=discriminator,
             discriminator_xx=discriminator_xx,
             discriminator_zz=discriminator_zz,
         )
