@@ -155,17 +155,26 @@ def run_one(args):
     x = make(args.train_samples, seed=args.seed)
     model, info = _common.train_model(cls, x, args)
     record.update(info, model_class=cls.__name__)
+    record["saved_model"] = _common.maybe_save(
+        model, args, f"{NAME}_{dataset}"
+    )
     evaluations, tiles = [], {}
     start = time.perf_counter()
-    for generator in _common.generator_variants(model):
-        ema = generator == "ema"
+    generators = _common.generator_variants(
+        model, mixtures=args.mixture_list
+    )
+    mixtures, record["mixture_fit_s"] = _common.fit_mixtures(
+        model, x, generators, args.seed
+    )
+    for generator in generators:
         results = evaluate_model(
             model,
             dataset,
             metrics=["mode_coverage"],
             num_samples=args.samples,
             seed=args.seed,
-            ema=ema,
+            ema=generator.startswith("ema"),
+            latent=mixtures.get(_common.mixture_components(generator)),
         )
         evaluations.append(
             {
@@ -174,7 +183,9 @@ def run_one(args):
                 "results": json_ready(results),
             }
         )
-        samples = model.generate(args.samples, seed=args.seed, ema=ema)
+        samples = _common.generate_for(
+            model, generator, args.samples, args.seed, mixtures
+        )
         tiles[generator] = tile(samples)
     record.update(
         eval_s=time.perf_counter() - start,
