@@ -52,6 +52,9 @@ def _kill_during_last_save(directory, plain=False):
 
 
 @pytest.mark.slow
+# The atomic write (temporary file, fsync, rename) is the same code on
+# every backend; the per-backend save/load tests cover what goes in it.
+@pytest.mark.rotation("torch")
 def test_kill_during_save_leaves_previous_model_loadable(tmp_path):
     duration, delay = _kill_during_last_save(tmp_path)
     context = f"save took {duration:.3f}s, killed after {delay:.3f}s"

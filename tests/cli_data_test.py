@@ -256,11 +256,14 @@ def test_encode_and_features_refusals(folder_run, tmp_path):
         _main(["reconstruct", model, "--data", "ring"])
 
 
+@pytest.mark.rotation("torch")
 def test_an_array_file_and_a_table_train_one_epoch(tmp_path):
-    """Every kind of source trains through the CLI on this suite's
-    backend (the folder above; here an `.npz` of sequences and a CSV with
-    a header and a text column), in this process; a sequence model and a
-    table model are then sampled from their saved files."""
+    """Every kind of source trains through the CLI (the folder above, on
+    every backend; here an `.npz` of sequences and a CSV with a header and
+    a text column, once per full run: reading files is the same on every
+    backend, and each data kind's model is tested on each), in this
+    process; a sequence model and a table model are then sampled from
+    their saved files."""
     rng = np.random.default_rng(0)
     t = np.linspace(0.0, 6.28, 16)[None, :, None]
     signals = np.sin(t * rng.uniform(1, 3, (64, 1, 2))).astype("float32")
@@ -369,7 +372,7 @@ def test_every_model_of_the_family_has_a_name():
 
 
 @pytest.mark.slow
-@pytest.mark.rotation("tensorflow")
+@pytest.mark.rotation("torch")
 def test_arrays_tables_minutes_and_resume(folder_run, tmp_path):
     """Own data of every kind end to end (subprocesses; one backend: the
     data sources hand `fit()` arrays, which every backend trains on in

@@ -101,6 +101,8 @@ def test_evaluate_subprocess_prints_and_writes_json(saved):
         assert set(saved_result["protocol"]) == set(result.protocol)
 
 
+# A subprocess that fails before loading a backend: once per full run.
+@pytest.mark.rotation("jax")
 def test_missing_model_file_fails_clearly(tmp_path):
     result = _run(["evaluate", "missing.keras"], tmp_path)
     assert result.returncode == 1

@@ -109,6 +109,9 @@ def test_saved_model_loads_and_generates(trained_run):
     assert images.dtype == np.float32 and images.min() >= 0
 
 
+# Three CLI subprocesses over `generate()`, which every suite checks in
+# process (test_saved_model_loads_and_generates): once per full run.
+@pytest.mark.rotation("jax")
 def test_sample_command(trained_run, tmp_path):
     run_dir, _ = trained_run
     out = tmp_path / "grid.png"
@@ -136,6 +139,8 @@ def test_sample_command(trained_run, tmp_path):
     assert "--latent mixture needs latent_mixture.npz" in result.stderr
 
 
+# Argument checks run before any backend work: once per full run.
+@pytest.mark.rotation("jax")
 def test_bad_cli_arguments_fail_clearly(tmp_path):
     result = _run(["train", "--epochs", "0"], tmp_path)
     assert result.returncode == 2
@@ -169,6 +174,8 @@ def test_rerun_with_more_epochs_continues_the_run(trained_run):
     assert int(model.generator_optimizer.iterations) == 6
 
 
+# The refusal compares saved arguments before training: once per full run.
+@pytest.mark.rotation("tensorflow")
 def test_rerun_with_other_model_arguments_is_refused(trained_run):
     run_dir, _ = trained_run
     before = (run_dir / "model.keras").read_bytes()

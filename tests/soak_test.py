@@ -10,7 +10,10 @@ epochs after the warm-up) / the epochs between the two windows' centres.
 Bound: the job's memory settles slowly and jitters without a leak.
 Measured over 120 epochs on JAX: +150 KB/epoch over epochs 0-20, +100 over
 20-60, +40 over 60-120, with +-2 MB jitter (PyTorch: 38 KB/epoch from the
-start, smooth); hence the 40-epoch warm-up. The medians' jitter over the
+start, smooth); hence JAX's 40-epoch warm-up in 80 epochs. PyTorch and
+TensorFlow grow linearly from the start and run 40 epochs with a 10-epoch
+warm-up (`keras_aegan.testing.soak_job.EPOCHS`, `WARMUP`: the measured
+slopes there). The medians' jitter over the
 30 epochs between the windows adds up to ~35 KB/epoch. 150 KB/epoch sits
 above creep plus jitter and well below the leaks this test is for: a
 retraced compiled step or a retained model copy costs megabytes per epoch,
@@ -28,7 +31,10 @@ import time
 import numpy as np
 import pytest
 
-EPOCHS, WARMUP, WINDOW = 80, 40, 10
+from keras_aegan.testing.soak_job import EPOCHS
+from keras_aegan.testing.soak_job import WARMUP
+
+WINDOW = 10
 MAX_GROWTH_PER_EPOCH = 150 * 1024
 BACKENDS = ("tensorflow", "jax", "torch")
 # scripts/test.sh starts the jobs in the background while the per-backend
@@ -67,31 +73,25 @@ def soak_runs(tmp_path_factory):
         with open(out / "job.log", "w") as log:
             code = subprocess.run(
                 [sys.executable, "-m", "keras_aegan.testing.soak_job",
-                 str(out), "--epochs", str(EPOCHS)],
+                 str(out), "--epochs", str(EPOCHS[backend])],
                 env=env, stdout=log, stderr=subprocess.STDOUT, timeout=1200,
             ).returncode  # fmt: skip
         runs[backend] = (code, out)
     return runs
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param(
-            "tensorflow",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Keras 3.15 on TensorFlow 2.21 grows resident memory "
-                "by ~70 KB per save_weights() of any compiled model "
-                "(reproduced with a plain two-layer keras.Sequential; "
-                "PyTorch and JAX: 0), and this job saves three times per "
-                "epoch",
-            ),
-        ),
-        "jax",
-        "torch",
-    ],
-)
+# A known upstream leak: the TensorFlow job must still finish and record
+# every epoch (a crash fails), and only the growth bound is expected to
+# fail; should it pass, the leak is fixed and this entry must go.
+KNOWN_LEAKS = {
+    "tensorflow": "Keras 3.15 on TensorFlow 2.21 grows resident memory by "
+    "~70 KB per save_weights() of any compiled model (reproduced with a "
+    "plain two-layer keras.Sequential; PyTorch and JAX: 0), and this job "
+    "saves three times per epoch",
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_memory_stays_flat_with_all_callbacks(
     soak_runs, backend, record_property
 ):
@@ -100,17 +100,22 @@ def test_memory_stays_flat_with_all_callbacks(
     log = log_path.read_text() if log_path.exists() else "(no log)"
     assert code == 0, log[-3000:]
     rss = np.array(json.loads((out / "rss.json").read_text())["rss"])
-    assert len(rss) == EPOCHS
-    early = np.median(rss[WARMUP : WARMUP + WINDOW])
-    late = np.median(rss[EPOCHS - WINDOW :])
-    slope = (late - early) / (EPOCHS - WINDOW - WARMUP)
-    total = (rss[-1] - rss[WARMUP]) / 2**20
+    epochs, warmup = EPOCHS[backend], WARMUP[backend]
+    assert len(rss) == epochs
+    early = np.median(rss[warmup : warmup + WINDOW])
+    late = np.median(rss[epochs - WINDOW :])
+    slope = (late - early) / (epochs - WINDOW - warmup)
+    total = (rss[-1] - rss[warmup]) / 2**20
     record_property(
         "measured",
         f"soak {backend}: {slope / 1024:.1f} KB/epoch over epochs "
-        f"{WARMUP}-{EPOCHS} ({total:+.1f} MB, peak "
+        f"{warmup}-{epochs} ({total:+.1f} MB, peak "
         f"{rss.max() / 2**20:.0f} MB)",
     )
-    assert slope <= MAX_GROWTH_PER_EPOCH, (
-        f"resident memory grows {slope / 1024:.1f} KB per epoch"
-    )
+    grows = f"resident memory grows {slope / 1024:.1f} KB per epoch"
+    if backend in KNOWN_LEAKS:
+        assert slope > MAX_GROWTH_PER_EPOCH, (
+            f"{grows}: the known leak is gone, remove its KNOWN_LEAKS entry"
+        )
+        pytest.xfail(f"{grows}. {KNOWN_LEAKS[backend]}")
+    assert slope <= MAX_GROWTH_PER_EPOCH, grows

@@ -155,14 +155,10 @@ def run_one(args):
     x = make(args.train_samples, seed=args.seed)
     model, info = _common.train_model(cls, x, args)
     record.update(info, model_class=cls.__name__)
-    record["saved_model"] = _common.maybe_save(
-        model, args, f"{NAME}_{dataset}"
-    )
+    record["saved_model"] = _common.maybe_save(model, args, f"{NAME}_{dataset}")
     evaluations, tiles = [], {}
     start = time.perf_counter()
-    generators = _common.generator_variants(
-        model, mixtures=args.mixture_list
-    )
+    generators = _common.generator_variants(model, mixtures=args.mixture_list)
     mixtures, record["mixture_fit_s"] = _common.fit_mixtures(
         model, x, generators, args.seed
     )
