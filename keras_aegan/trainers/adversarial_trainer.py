@@ -18,19 +18,17 @@ from keras_aegan.layers.data_scaler import DataScaler
 from keras_aegan.layers.noise_seeds import NoiseSeeds
 from keras_aegan.losses.objective import ObjectiveAttribute
 from keras_aegan.networks.autoencoder import check_networks_given
-from keras_aegan.sampling import latent_sampler
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.ema import AUTO_EMA_DECAY
 from keras_aegan.trainers.ema import ExponentialMovingAverage
 from keras_aegan.trainers.ema import check_ema_arguments
 from keras_aegan.trainers.ema import clone_network
+from keras_aegan.trainers.generator_methods import GeneratorMethods
 from keras_aegan.trainers.host_noise import HostNoiseBatches
 from keras_aegan.trainers.nonfinite import SKIPS_KEY
 from keras_aegan.trainers.nonfinite import NonFinitePolicy
 from keras_aegan.trainers.phase_optimizers import PhaseOptimizers
 from keras_aegan.trainers.position import TrainingPosition
-from keras_aegan.trainers.refined_sampling import check_refine
-from keras_aegan.trainers.refined_sampling import rejection_sample
 from keras_aegan.utils.atomic import atomic_path
 from keras_aegan.utils.validation import check_positive_int
 
@@ -72,7 +70,7 @@ def unknown_compile_arguments(model, unknown, optimizer_names):
     )
 
 
-class AdversarialTrainer(PhaseTrainer, keras.Model):
+class AdversarialTrainer(GeneratorMethods, PhaseTrainer, keras.Model):
     """Base class of the models: a `fit()` whose step is a list of phases.
 
     A subclass says which networks exist (`network_names`), how to build
@@ -1073,110 +1071,6 @@ class AdversarialTrainer(PhaseTrainer, keras.Model):
                 f"{type(self).__name__} is not built yet: call fit() before "
                 f"{what}() so the data shape is known."
             )
-
-    # --------------------------------------------------------- user methods
-    def call(self, z, training=False):
-        """Maps latent codes to samples in the user's units (float)."""
-        return self.data_scaler.inverse(self.generator(z, training=training))
-
-    def generate(
-        self, n, seed=None, batch_size=256, ema=None, refine=None, latent=None
-    ):
-        """Generates `n` samples in the data's range and dtype.
-
-        Args:
-            n: Number of samples.
-            seed: Seed of the latent batch (NumPy, so the same seed gives
-                the same codes on every backend). `None` continues the
-                model's own stream.
-            batch_size: Batch size of the generator calls.
-            ema: `None` (default): the generator's moving average when
-                the model keeps one (`ema_decay`, on by default), else its
-                trained weights. True: the moving average (an error
-                without one). False: the trained weights.
-            refine: `None` (default): one generator call per sample.
-                `"rejection"`: discriminator rejection sampling (Azadi et
-                al. 2019): candidates are accepted with a probability
-                that grows with the data discriminator's logit (see
-                `keras_aegan.trainers.refined_sampling`); always returns
-                exactly `n` samples. Needs a model whose discriminator
-                scores a sample alone (`refine_network`).
-            latent: `None` (default): codes from the prior `N(0, I)`.
-                A fitted `keras_aegan.LatentMixture` (or any object with
-                `sample(n, seed)` returning `(n, latent_dim)` codes):
-                codes drawn from it, e.g. a mixture fitted to the
-                encoded training data.
-
-        Returns:
-            NumPy array of shape `(n, *data_shape)`.
-        """
-        self._require_built("generate")
-        refine = check_refine(refine)
-        n = check_positive_int("n", n)
-        draw = latent_sampler(latent, self.latent_dim, type(self).__name__)
-        rng = (
-            self.training_position.generate_rng
-            if seed is None
-            else np.random.default_rng(seed)
-        )
-        if refine is None:
-            return self.decode(draw(n, rng), batch_size, ema=ema)
-        critic = self._refinement_critic(refine)
-
-        def propose(k):
-            return self.decode(draw(k, rng), batch_size, ema=ema)
-
-        def score(samples):
-            x = self._to_network_units(samples)
-            return np.asarray(
-                critic.predict(x, batch_size=batch_size, verbose=0)
-            ).reshape(-1)
-
-        return rejection_sample(n, propose, score, rng, batch_size)
-
-    def _refinement_critic(self, refine):
-        name = getattr(self, "refine_network", None)
-        if name is None:
-            raise ValueError(
-                f"{type(self).__name__} has no discriminator that scores a "
-                "sample alone, which refined sampling needs (AEGAN, "
-                "AlphaGAN and DCGAN have one). Received: "
-                f"refine={refine!r}"
-            )
-        return getattr(self, name)
-
-    def decode(self, z, batch_size=256, ema=None):
-        """Maps latent codes `(n, latent_dim)` to samples (NumPy).
-
-        Args:
-            z: Latent codes, shape `(n, latent_dim)`.
-            batch_size: Batch size of the generator calls.
-            ema: Use the generator's moving average (see `generate`).
-
-        Returns:
-            NumPy array of shape `(n, *data_shape)` in the data's units.
-        """
-        self._require_built("decode")
-        generator = self.network_for("generator", ema)
-        z = self._check_latent(z)
-        y = generator.predict(z, batch_size=batch_size, verbose=0)
-        return self.data_scaler.to_user_numpy(y)
-
-    def _check_latent(self, z):
-        z = data_checks.to_numpy(z)
-        data_checks.check_numeric(z, "latent batch")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"Latent codes must have shape (n, {self.latent_dim}). "
-                f"Received: shape={z.shape}"
-            )
-        return z.astype("float32")
-
-    def _to_network_units(self, x):
-        x = self._check_eval_arrays(x)
-        offset = keras.ops.convert_to_numpy(self.data_scaler.offset)
-        scale = keras.ops.convert_to_numpy(self.data_scaler.scale)
-        return ((x.astype("float32") - offset) / scale).astype("float32")
 
     # ------------------------------------------------------------- saving
     # A local `.keras` or single `.weights.h5` file is written to a
