@@ -4,7 +4,8 @@
         python -m benchmarks.quality.probe_began --gamma 0.5 \
         --lambda-k 0.001 --epochs 60 --out runs/quality/began.jsonl
 
-Trains `keras_aegan.BEGAN(seed, gamma, lambda_k)` on the digits training
+Trains `keras_aegan.BEGAN(seed, gamma, lambda_k)`, with `k_t` set to
+`--k0` when training begins, on the digits training
 split (batch 64, `keras.utils.set_random_seed(seed)`) and records, at
 epochs 1, 6, 11, ... and at the end, `k_t` and the epoch means of the
 real energy `L(x)` (`d_real`) and the generated energy `L(G(z))`
@@ -29,6 +30,12 @@ def _parse(argv=None):
     p.add_argument("--gamma", type=float, default=0.5)
     p.add_argument("--lambda-k", type=float, default=0.001)
     p.add_argument("--epochs", type=int, default=60)
+    p.add_argument(
+        "--k0",
+        type=float,
+        default=0.0,
+        help="k_t at the start of training (BEGAN's k_0 is 0).",
+    )
     p.add_argument("--out", default=None, help="JSON lines file to append")
     return p.parse_args(argv)
 
@@ -59,13 +66,20 @@ def main(argv=None):
             }
         )
 
+    def set_k0(logs=None):
+        model.k.assign(args.k0)
+
     start = time.perf_counter()
     model.fit(
         x,
         epochs=args.epochs,
         batch_size=64,
         verbose=0,
-        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=record)],
+        callbacks=[
+            keras.callbacks.LambdaCallback(
+                on_train_begin=set_k0, on_epoch_end=record
+            )
+        ],
     )
     train_s = time.perf_counter() - start
     extractor = DigitsFeatureExtractor()
@@ -80,6 +94,7 @@ def main(argv=None):
         "seed": args.seed,
         "gamma": args.gamma,
         "lambda_k": args.lambda_k,
+        "k0": args.k0,
         "epochs": args.epochs,
         "backend": keras.backend.backend(),
         "train_s": round(train_s, 1),
