@@ -209,9 +209,9 @@ def _add_pictures(commands):
         choices=("auto", "prior", "mixture"),
         default="auto",
         help="where the codes come from: the prior N(0, I), or the "
-        "Gaussian mixture `train` fitted to the encoded training data "
-        "(latent_mixture.npz beside the model; sharper samples); default "
-        "auto: the mixture when the file is there",
+        "Gaussian mixture `train` fitted to the encoded training images "
+        "(latent_mixture.npz beside the model; sharper samples; image "
+        "runs only); default auto: the mixture when the file is there",
     )
     p.add_argument(
         "--temperature",

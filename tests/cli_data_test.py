@@ -289,6 +289,9 @@ def test_an_array_file_and_a_table_train_one_epoch(tmp_path):
         assert (run / "logs" / "metrics.jsonl").exists()
         model = keras_aegan.load_model(run / "model.keras")
         assert model.data_shape == shape
+        # A latent mixture is fitted for images only (it drops modes of
+        # 2-D mixtures; sequences were not measured).
+        assert not (run / "latent_mixture.npz").exists()
         picture = tmp_path / f"{name}.png"
         assert _main(["sample", run / "model.keras", "--output",
                       picture]) == 0  # fmt: skip
