@@ -369,11 +369,21 @@ def maybe_save(model, args, benchmark):
     return path
 
 
-def base_record(args, benchmark):
-    """The fields every child record starts with."""
+def versions():
+    """The Keras and keras_aegan versions a record was made with."""
     import keras
 
     import keras_aegan
+
+    return {
+        "keras": keras.__version__,
+        "keras_aegan": keras_aegan.__version__,
+    }
+
+
+def base_record(args, benchmark):
+    """The fields every child record starts with."""
+    import keras
 
     return {
         "benchmark": benchmark,
@@ -385,10 +395,7 @@ def base_record(args, benchmark):
         "max_epochs": args.epochs,
         "max_steps": args.steps,
         "threads": args.threads,
-        "versions": {
-            "keras": keras.__version__,
-            "keras_aegan": keras_aegan.__version__,
-        },
+        "versions": versions(),
     }
 
 

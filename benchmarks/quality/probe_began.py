@@ -100,10 +100,7 @@ def main(argv=None):
         "train_s": round(train_s, 1),
         "trace": trace[::5] + trace[-1:],
         "classes": classes,
-        "versions": {
-            "keras": keras.__version__,
-            "keras_aegan": keras_aegan.__version__,
-        },
+        "versions": _common.versions(),
     }
     _common.emit_json_line(line, args.out)
     return 0

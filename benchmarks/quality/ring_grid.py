@@ -8,8 +8,10 @@ Each (backend, data set, model, seed) trains in its own process on
 `--train-samples` points of `keras_aegan.datasets.make_ring` or
 `make_grid` (drawn with the seed): `cls(seed=seed,
 **model_kwargs).fit(x, epochs=..., batch_size=...)`. Then, for the raw
-generator and (when the model has `ema_decay`) the EMA generator,
-`keras_aegan.metrics.evaluate_model(model, "ring" | "grid",
+generator, (when the model has `ema_decay`) the EMA generator and
+(with `--mixture K`, for models with an encoder) the EMA generator fed
+codes from a `LatentMixture` of K components fitted to the encoded
+training points, `keras_aegan.metrics.evaluate_model(model, "ring" | "grid",
 metrics=["mode_coverage"])` scores 2,500 samples with the latent codes
 of the seed, the protocol of PacGAN and VEEGAN (DESIGN.md section 5):
 8 Gaussians on the unit circle with sigma 0.01 or 25 on
