@@ -32,8 +32,10 @@ export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
 export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 # Two lanes, one per core (the suites are mostly single-threaded):
-#   lane 1: TensorFlow suite, the three memory soak jobs, then the step
-#           parity and checkpoint portability tests;
+#   lane 1: TensorFlow suite, the three memory soak jobs, the JAX
+#           suite's tests/distributed_test.py (56 s, moved from lane 2 to
+#           even the lanes; extra pytest arguments apply to this run
+#           too), then the step parity and checkpoint portability tests;
 #   lane 2: JAX suite, PyTorch suite, then the ring quality band and
 #           tests/soak_test.py (which waits for the three soak jobs'
 #           results: KERAS_AEGAN_SOAK_DIR).
@@ -45,7 +47,7 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   soak jobs run 40 epochs instead of 80. Then (idle machine, fresh
 #   venv, 1.5 min to install): lane 1 27.0 min (TensorFlow 17.6, soak
 #   jobs 4.9, cross-backend 4.4), lane 2 28.7 min (JAX 15.0, PyTorch 9.0,
-#   cross-backend 4.7).
+#   cross-backend 4.7). CI at that commit: 1,823 s (30.4 min).
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
@@ -67,7 +69,7 @@ export KERAS_AEGAN_ROTATION="${KERAS_AEGAN_ROTATION:-1}"
 JAX_SUITE_XLA_FLAGS="--xla_backend_optimization_level=0 ${XLA_FLAGS:-}"
 suite() {  # suite NAME KERAS_BACKEND MARKER [pytest args...]
   local name="$1" backend="$2" marker="$3" xla="${XLA_FLAGS:-}"
-  [ "$name" = jax ] && xla="$JAX_SUITE_XLA_FLAGS"
+  case "$name" in jax | jax_distributed) xla="$JAX_SUITE_XLA_FLAGS" ;; esac
   shift 3
   KERAS_BACKEND="$backend" KERAS_AEGAN_SOAK_DIR="$soak" XLA_FLAGS="$xla" \
     "$VENV/bin/python" -m pytest -q -p no:cacheprovider -rx \
@@ -90,12 +92,14 @@ echo "=== test suites (started $(date +%T)) ==="
 (
   suite tensorflow tensorflow "not cross_backend" "$@"
   soak_jobs tensorflow jax torch
+  suite jax_distributed jax "not cross_backend" tests/distributed_test.py \
+    "$@"
   suite cross_backend_1 jax cross_backend -rPx \
     -k "parity_test or portability_test" "$@"
 ) &
 lane1=$!
 (
-  suite jax jax "not cross_backend" "$@"
+  suite jax jax "not cross_backend" --ignore=tests/distributed_test.py "$@"
   suite torch torch "not cross_backend" "$@"
   suite cross_backend_2 jax cross_backend -rPx \
     -k "not parity_test and not portability_test" "$@"
@@ -103,7 +107,8 @@ lane1=$!
 lane2=$!
 wait "$lane1" || true
 wait "$lane2" || true
-for name in tensorflow jax torch cross_backend_1 cross_backend_2; do
+for name in tensorflow jax torch jax_distributed cross_backend_1 \
+  cross_backend_2; do
   echo "=== $name ==="
   cat "$reports/$name.log"
   [ "$(cat "$reports/$name.exit" 2>/dev/null)" = 0 ] || status=1
