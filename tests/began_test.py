@@ -237,6 +237,34 @@ def test_save_load_round_trip_and_resume(ring, tmp_path):
     assert _k(loaded) == _k(model) != k
 
 
+def test_k_0_is_where_k_starts_and_survives_saving(ring, tmp_path):
+    x = ring[:128]
+    model = BEGAN(width=8, seed=0, k_0=0.3, lambda_k=0.01)
+    model.fit(x, epochs=0, verbose=0)  # builds
+    # k_t is float32: 0.3 rounds to the nearest float32.
+    assert _k(model) == float(np.float32(0.3))
+    assert model.get_config()["k_0"] == 0.3
+    history = model.fit(
+        {"x": x, "noise": _noise(128, seed=1)},
+        batch_size=64,
+        shuffle=False,
+        verbose=0,
+    ).history
+    # The first step's discriminator loss uses k_0 (the logged k is the
+    # mean over the epoch's two steps, so compare the moved k instead).
+    assert _k(model) != float(np.float32(0.3))
+    assert history["k"][0] > 0.0
+    path = tmp_path / "began.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    # The saved k_t, not k_0, is what a loaded model continues from.
+    assert loaded.k_0 == 0.3 and _k(loaded) == _k(model)
+    # The default is the paper's k_0 = 0.
+    fresh = BEGAN(width=8, seed=0)
+    fresh.fit(x, epochs=0, verbose=0)
+    assert fresh.k_0 == 0.0 and _k(fresh) == 0.0
+
+
 def test_contract(ring):
     init = {"latent_dim": 2, "hidden_dim": 1, "width": 8, "seed": 0}
     init.update(gamma=0.7, lambda_k=0.01)
@@ -252,6 +280,9 @@ def test_refuses_unknown_and_bad_arguments():
         BEGAN(gamma=0.0)
     with pytest.raises(ValueError, match="lambda_k"):
         BEGAN(lambda_k=-1.0)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="k_0"):
+            BEGAN(k_0=bad)
     with pytest.raises(ValueError, match="Unknown loss weight"):
         model.compile(loss_weights={"adversarial": 1.0})
 

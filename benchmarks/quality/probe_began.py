@@ -4,8 +4,8 @@
         python -m benchmarks.quality.probe_began --gamma 0.5 \
         --lambda-k 0.001 --epochs 60 --out runs/quality/began.jsonl
 
-Trains `keras_aegan.BEGAN(seed, gamma, lambda_k)`, with `k_t` set to
-`--k0` when training begins, on the digits training
+Trains `keras_aegan.BEGAN(seed, gamma, lambda_k, k_0=--k0)` on the
+digits training
 split (batch 64, `keras.utils.set_random_seed(seed)`) and records, at
 epochs 1, 6, 11, ... and at the end, `k_t` and the epoch means of the
 real energy `L(x)` (`d_real`) and the generated energy `L(G(z))`
@@ -34,7 +34,7 @@ def _parse(argv=None):
         "--k0",
         type=float,
         default=0.0,
-        help="k_t at the start of training (BEGAN's k_0 is 0).",
+        help="BEGAN's k_0: k_t at the start of training (paper: 0).",
     )
     p.add_argument("--out", default=None, help="JSON lines file to append")
     return p.parse_args(argv)
@@ -52,7 +52,7 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     (x, _), _ = load_digits()
     model = keras_aegan.BEGAN(
-        seed=args.seed, gamma=args.gamma, lambda_k=args.lambda_k
+        seed=args.seed, gamma=args.gamma, lambda_k=args.lambda_k, k_0=args.k0
     )
     trace = []
 
@@ -66,20 +66,13 @@ def main(argv=None):
             }
         )
 
-    def set_k0(logs=None):
-        model.k.assign(args.k0)
-
     start = time.perf_counter()
     model.fit(
         x,
         epochs=args.epochs,
         batch_size=64,
         verbose=0,
-        callbacks=[
-            keras.callbacks.LambdaCallback(
-                on_train_begin=set_k0, on_epoch_end=record
-            )
-        ],
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=record)],
     )
     train_s = time.perf_counter() - start
     extractor = DigitsFeatureExtractor()

@@ -31,7 +31,7 @@ class BEGAN(AutoencoderDiscriminatorGAN):
     - `discriminator` (updates `D`): `L(x) - k_t * L(G(z))`.
     - `generator` (updates `G`): `L(G(z))`, with its own noise batch.
 
-    The equilibrium variable `k_t` (`model.k`, `k_0 = 0`) balances the two
+    The equilibrium variable `k_t` (`model.k`, from `k_0`) balances the two
     terms so that `E[L(G(z))] = gamma * E[L(x)]`; after each
     discriminator phase, inside the compiled step,
     `k_{t+1} = clip(k_t + lambda_k * (gamma * L(x) - L(G(z))), 0, 1)`,
@@ -97,6 +97,14 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             control aims for, in (0, 1]. Default 0.5.
         lambda_k: Proportional gain of the `k_t` update, >= 0 (0 keeps
             `k_t` where it is). Default 0.001.
+        k_0: The value `k_t` starts from when the networks are built, in
+            [0, 1]. Default 0 (the paper's). A positive start makes the
+            discriminator push generated samples away from the first
+            step: on the digits, where `k_t` otherwise never leaves 0 and
+            the generator collapses to one class, `k_0=0.3` gave all 10
+            classes (one seed; benchmarks/quality/README.md, "BEGAN's
+            collapse"). Setting it later does not move an existing
+            `k_t`; assign `model.k` for that.
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`; with EMA, `generate(ema=True)` uses
             the generator's moving average) and `keras.Model`.
@@ -121,6 +129,7 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             check_in_range, low=0.0, high=1.0, low_open=True
         ),
         "lambda_k": functools.partial(check_in_range, low=0.0, high=math.inf),
+        "k_0": functools.partial(check_in_range, low=0.0, high=1.0),
     }
     deprecated_compile_arguments = ("gamma", "lambda_k")
     discriminator_terms = ("d_real", "d_generated", "k", "convergence")
@@ -137,6 +146,7 @@ class BEGAN(AutoencoderDiscriminatorGAN):
         seed=None,
         gamma=0.5,
         lambda_k=0.001,
+        k_0=0.0,
         **kwargs,
     ):
         super().__init__(
@@ -149,7 +159,7 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             seed=seed,
             **kwargs,
         )
-        self.set_hyperparameters(gamma=gamma, lambda_k=lambda_k)
+        self.set_hyperparameters(gamma=gamma, lambda_k=lambda_k, k_0=k_0)
         self.k = None
 
     def default_hidden_dim(self, data_shape):
@@ -165,7 +175,7 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             # Created with the networks, so it exists before weights load.
             self.k = self.add_weight(
                 shape=(),
-                initializer="zeros",
+                initializer=keras.initializers.Constant(self.k_0),
                 dtype="float32",
                 trainable=False,
                 name="k",
