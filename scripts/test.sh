@@ -47,7 +47,11 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   soak jobs run 40 epochs instead of 80. Then (idle machine, fresh
 #   venv, 1.5 min to install): lane 1 27.0 min (TensorFlow 17.6, soak
 #   jobs 4.9, cross-backend 4.4), lane 2 28.7 min (JAX 15.0, PyTorch 9.0,
-#   cross-backend 4.7). CI at that commit: 1,823 s (30.4 min).
+#   cross-backend 4.7). CI at that commit: 1,823 s (30.4 min). With the
+#   distributed tests in lane 1, on 7 Dec (the machine about 10 % slower:
+#   the same TensorFlow tests 19.6 min against 17.7): lane 1 31.2 min
+#   (TensorFlow 20.2, soak jobs 6.3, distributed 1.3, cross-backend 3.4),
+#   lane 2 29.9 (JAX 14.8, PyTorch 9.2, cross-backend 4.9).
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
