@@ -103,8 +103,8 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             step: on the digits, where `k_t` otherwise never leaves 0 and
             the generator collapses to one class, `k_0=0.3` gave all 10
             classes (one seed; benchmarks/quality/README.md, "BEGAN's
-            collapse"). Setting it later does not move an existing
-            `k_t`; assign `model.k` for that.
+            collapse"). To move `k_t` of a built model, assign
+            `model.k`.
         **kwargs: Passed to `AdversarialTrainer` (`noise`, `on_nonfinite`,
             `ema_decay`, `ema_warmup`; with EMA, `generate(ema=True)` uses
             the generator's moving average) and `keras.Model`.
@@ -129,7 +129,6 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             check_in_range, low=0.0, high=1.0, low_open=True
         ),
         "lambda_k": functools.partial(check_in_range, low=0.0, high=math.inf),
-        "k_0": functools.partial(check_in_range, low=0.0, high=1.0),
     }
     deprecated_compile_arguments = ("gamma", "lambda_k")
     discriminator_terms = ("d_real", "d_generated", "k", "convergence")
@@ -159,7 +158,11 @@ class BEGAN(AutoencoderDiscriminatorGAN):
             seed=seed,
             **kwargs,
         )
-        self.set_hyperparameters(gamma=gamma, lambda_k=lambda_k, k_0=k_0)
+        self.set_hyperparameters(gamma=gamma, lambda_k=lambda_k)
+        # An initial condition, not a hyperparameter: it only sets the
+        # value `k` is created with (`set_hyperparameters` promises an
+        # effect on the next step, which a new k_0 would not have).
+        self.k_0 = check_in_range("k_0", k_0, low=0.0, high=1.0)
         self.k = None
 
     def default_hidden_dim(self, data_shape):
@@ -180,6 +183,11 @@ class BEGAN(AutoencoderDiscriminatorGAN):
                 trainable=False,
                 name="k",
             )
+
+    def get_config(self):
+        config = super().get_config()
+        config["k_0"] = self.k_0
+        return config
 
     def default_optimizers(self):
         return {
