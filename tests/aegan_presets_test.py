@@ -8,7 +8,8 @@ from conftest import assert_all_finite
 import keras_aegan
 
 
-@pytest.mark.rotation("tensorflow")
+# PyTorch: 6 s against 27 s under TensorFlow (tracing the 64x64 networks).
+@pytest.mark.rotation("torch")
 def test_paper_preset_configuration_trains_and_survives_saving(tmp_path):
     model = keras_aegan.AEGAN.from_preset("paper", seed=0)
     assert model.latent_dim == 16 and model.width == 64
