@@ -2,6 +2,7 @@
 
 import torch
 
+from keras_aegan.backend.torch.direct_call import install_direct_call
 from keras_aegan.backend.torch.replicas import average_across_replicas
 
 
@@ -28,7 +29,20 @@ class TorchPhaseTrainer:
             for v in self.phase_variables(other.name)
         ]
 
+    def _install_direct_calls(self):
+        """Once per model: plain dense networks skip Keras's per-layer
+        call machinery in the steps (`direct_call`; same results)."""
+        if self.__dict__.get("_direct_calls_installed"):
+            return
+        # object.__setattr__: a cache flag, not model state to track.
+        object.__setattr__(self, "_direct_calls_installed", True)
+        for name in self.network_names:
+            network = getattr(self, name, None)
+            if network is not None:
+                install_direct_call(network)
+
     def train_step(self, data):
+        self._install_direct_calls()
         x, noise, batch_size = self._prepare_step(data, self.seed_generator)
         logs = {}
         skips = 0.0
@@ -89,6 +103,7 @@ class TorchPhaseTrainer:
         return 0.0
 
     def test_step(self, data):
+        self._install_direct_calls()
         with torch.no_grad():
             x, noise, batch_size = self._prepare_step(
                 data, self.eval_seed_generator

@@ -1,0 +1,140 @@
+"""PyTorch's direct calls of plain dense networks give Keras's results.
+
+`keras_aegan.backend.torch.direct_call` runs the layers of a plain
+Dense/ReLU/LeakyReLU chain through their `call` methods instead of
+`Layer.__call__`. The same operations run in the same order, so every
+comparison here is exact: bit-identical outputs, gradients and trained
+weights, not a tolerance.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+import keras_aegan
+from keras_aegan.networks.conv import image_discriminator
+from keras_aegan.networks.mlp import build_mlp
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="the direct call path exists under PyTorch only",
+)
+
+if keras.backend.backend() == "torch":
+    import torch
+
+    from keras_aegan.backend.torch import direct_call
+
+
+def _trained_weights(monkeypatch, enabled, x):
+    monkeypatch.setenv(direct_call.ENV, "1" if enabled else "0")
+    keras.utils.set_random_seed(0)
+    model = keras_aegan.AEGAN(seed=0)
+    model.fit(x, batch_size=64, epochs=2, verbose=0)
+    installed = {
+        name: "forward" in vars(getattr(model, name))
+        for name in model.network_names
+    }
+    return [keras.ops.convert_to_numpy(v) for v in model.weights], installed
+
+
+def test_training_is_bit_identical_with_and_without(monkeypatch, ring):
+    x = ring[:256]
+    direct, installed = _trained_weights(monkeypatch, True, x)
+    keras_path, not_installed = _trained_weights(monkeypatch, False, x)
+    # The vector AEGAN's four networks are plain chains.
+    assert all(installed.values()) and not any(not_installed.values())
+    assert len(direct) == len(keras_path)
+    for a, b in zip(direct, keras_path):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_outputs_and_gradients_are_bit_identical():
+    net = build_mlp(3, 2, units=16, activation="leaky_relu")
+    x = torch.randn(8, 3)
+    reference = keras.models.clone_model(net)
+    reference.set_weights(net.get_weights())
+    assert direct_call.install_direct_call(net)
+    outputs = []
+    for model in (net, reference):
+        y = model(x, training=True)
+        grads = torch.autograd.grad(
+            y.square().sum(), [v.value for v in model.trainable_variables]
+        )
+        outputs.append((y.detach(), grads))
+    (y_direct, g_direct), (y_keras, g_keras) = outputs
+    assert torch.equal(y_direct, y_keras)
+    for a, b in zip(g_direct, g_keras):
+        assert torch.equal(a, b)
+
+
+def test_other_inputs_take_keras_path_and_saving_is_unchanged(tmp_path):
+    net = build_mlp(3, 2, units=4)
+    assert direct_call.install_direct_call(net)
+    # Symbolic inputs (Keras building a graph) and float64 arrays go
+    # through Keras's own path.
+    assert net(keras.Input((3,))).shape == (None, 2)
+    y64 = net(np.ones((2, 3), "float64"))
+    assert keras.ops.convert_to_numpy(y64).dtype == np.float32
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\)"):
+        net(torch.ones(2, 5))
+    path = tmp_path / "net.keras"
+    net.save(path)
+    loaded = keras.models.load_model(path)
+    x = torch.ones(2, 3)
+    assert torch.equal(loaded(x), net(x))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: image_discriminator((16, 16, 1)),
+        lambda: _with_policy("mixed_bfloat16"),
+        lambda: _with_extra_layer(keras.layers.Dropout(0.1)),
+        lambda: _branching(),
+    ],
+    ids=["conv", "mixed_policy", "dropout", "branching"],
+)
+def test_only_plain_chains_are_changed(make):
+    net = make()
+    assert direct_call.plain_chain(net) is None
+    assert not direct_call.install_direct_call(net)
+    assert "forward" not in vars(net)
+
+
+def _with_policy(policy):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        return build_mlp(3, 2, units=4)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _with_extra_layer(layer):
+    inputs = keras.Input((3,))
+    h = keras.layers.Dense(4)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(2)(layer(h)))
+
+
+def _branching():
+    inputs = keras.Input((3,))
+    a = keras.layers.Dense(4)(inputs)
+    b = keras.layers.Dense(4)(inputs)
+    return keras.Model(inputs, keras.layers.Add()([a, b]))
+
+
+def test_plain_chain_lists_the_layers_in_call_order():
+    net = build_mlp(3, 2, units=4, depth=2, activation="relu")
+    chain = direct_call.plain_chain(net)
+    assert [type(layer).__name__ for layer in chain] == [
+        "Dense", "ReLU", "Dense", "ReLU", "Dense",
+    ]  # fmt: skip
+    assert chain[-1] is net.layers[-1]
+
+
+def test_switch_turns_it_off(monkeypatch):
+    monkeypatch.setenv(direct_call.ENV, "0")
+    net = build_mlp(3, 2, units=4)
+    assert not direct_call.install_direct_call(net)
+    assert "forward" not in vars(net)
