@@ -51,7 +51,12 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   distributed tests in lane 1, on 7 Dec (the machine about 10 % slower:
 #   the same TensorFlow tests 19.6 min against 17.7): lane 1 31.2 min
 #   (TensorFlow 20.2, soak jobs 6.3, distributed 1.3, cross-backend 3.4),
-#   lane 2 29.9 (JAX 14.8, PyTorch 9.2, cross-backend 4.9).
+#   lane 2 29.9 (JAX 14.8, PyTorch 9.2, cross-backend 4.9). On 7 Dec,
+#   later (PyTorch's plain dense networks called directly, two rotated
+#   tests moved from TensorFlow to PyTorch): lane 1 30.4 min
+#   (TensorFlow 20.4, soak jobs 5.1, distributed 2.0, cross-backend
+#   2.9), lane 2 28.4 (JAX 16.3, PyTorch 8.7, cross-backend 3.4: the
+#   PyTorch ring band run is faster); 32.1 min with the install.
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
