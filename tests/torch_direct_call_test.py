@@ -49,19 +49,33 @@ def test_training_is_bit_identical_with_and_without(monkeypatch, ring):
         np.testing.assert_array_equal(a, b)
 
 
-def test_outputs_and_gradients_are_bit_identical():
+def test_outputs_and_gradients_are_bit_identical(monkeypatch):
     net = build_mlp(3, 2, units=16, activation="leaky_relu")
     x = torch.randn(8, 3)
     reference = keras.models.clone_model(net)
     reference.set_weights(net.get_weights())
     assert direct_call.install_direct_call(net)
-    outputs = []
+    # Counts the inner layers' `Layer.__call__`: none on the direct path
+    # (so the comparison below is not Keras's path against itself), 4
+    # Dense calls on Keras's.
+    dense_calls = []
+    keras_call = keras.layers.Dense.__call__
+
+    def counting_call(layer, *args, **kwargs):
+        dense_calls.append(layer)
+        return keras_call(layer, *args, **kwargs)
+
+    monkeypatch.setattr(keras.layers.Dense, "__call__", counting_call)
+    outputs, calls = [], []
     for model in (net, reference):
+        dense_calls.clear()
         y = model(x, training=True)
+        calls.append(len(dense_calls))
         grads = torch.autograd.grad(
             y.square().sum(), [v.value for v in model.trainable_variables]
         )
         outputs.append((y.detach(), grads))
+    assert calls == [0, 4]
     (y_direct, g_direct), (y_keras, g_keras) = outputs
     assert torch.equal(y_direct, y_keras)
     for a, b in zip(g_direct, g_keras):

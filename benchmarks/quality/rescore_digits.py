@@ -96,7 +96,7 @@ def main(argv=None):
             "model": args.model,
             "seed": args.seed,
             "variant": variant,
-            "fid_samples": args.fid_samples or 359,
+            "fid_samples": results["fid"].protocol["num_generated"],
             "backend": keras.backend.backend(),
             "fid": float(results["fid"]),
             "precision": float(results["precision_recall"]["precision"]),

@@ -96,11 +96,9 @@ def plain_chain(network):
 
 def _direct_forward(self, *args, **kwargs):
     """`forward` of a network with a plain chain (see the module)."""
-    chain = self.__dict__.get(_CHAIN)
     x = args[0] if len(args) == 1 else None
     if (
-        chain is None
-        or not isinstance(x, torch.Tensor)
+        not isinstance(x, torch.Tensor)
         or x.dtype != torch.float32
         or x.ndim != 2
         or kwargs.get("mask") is not None
@@ -108,7 +106,8 @@ def _direct_forward(self, *args, **kwargs):
         or keras.distribution.distribution() is not None
     ):
         return type(self).forward(self, *args, **kwargs)
-    for layer in chain:
+    # Installed together with this method (`install_direct_call`).
+    for layer in self.__dict__[_CHAIN]:
         x = layer.call(x)
     return x
 
