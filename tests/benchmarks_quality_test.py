@@ -15,6 +15,8 @@ if ROOT not in sys.path:  # `benchmarks` is not installed with the package
 
 from benchmarks.quality import _common  # noqa: E402
 from benchmarks.quality import digits  # noqa: E402
+from benchmarks.quality import rescore_digits  # noqa: E402
+from benchmarks.quality import rescore_ring_grid  # noqa: E402
 from benchmarks.quality import ring_grid  # noqa: E402
 from benchmarks.quality import stacked  # noqa: E402
 
@@ -98,6 +100,38 @@ def test_generator_variants_and_mixture_names():
     assert variants(_Model(critic=False), refine=True) == ["raw", "ema"]
     assert _common.mixture_components("ema+mix40+drs") == 40
     assert _common.mixture_components("ema+drs") is None
+
+
+def test_rescore_variants():
+    parse = rescore_digits.parse_variant
+    assert parse("prior") == (None, None)
+    assert parse("mix40@1.3") == ((40, 1.3), None)
+    assert parse("mix40+drs95") == ((40, 1.0), 95.0)
+    assert parse("prior+drs50") == (None, 50.0)
+    with pytest.raises(ValueError, match="'prior\\+best'"):
+        parse("prior+best")
+    with pytest.raises(ValueError, match="'ema'"):
+        parse("ema")
+    args = rescore_ring_grid._parse(
+        ["--model", "m/ring_grid_ring_aegan_jax_s0.keras", "--seed", "0"]
+    )
+    # "ring_grid_ring_..." also contains "_grid_": the runner's prefix
+    # decides, not a substring.
+    assert args.dataset == "ring" and args.percentile_list == [50.0]
+    args = rescore_ring_grid._parse(
+        ["--model", "ring_grid_grid_x.keras", "--seed", "1"]
+        + ["--percentiles", "50,95"]
+    )
+    assert args.dataset == "grid" and args.percentile_list == [50.0, 95.0]
+    for argv in (
+        ["--model", "other.keras", "--seed", "0"],
+        ["--model", "ring_grid_ring_x.keras", "--seed", "0"]
+        + ["--variants", "best"],
+        ["--model", "ring_grid_ring_x.keras", "--seed", "0"]
+        + ["--percentiles", "high"],
+    ):
+        with pytest.raises(SystemExit):
+            rescore_ring_grid._parse(argv)
 
 
 def test_resolve_model_class_is_defensive():

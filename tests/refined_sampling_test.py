@@ -9,14 +9,34 @@ from keras_aegan.trainers.refined_sampling import acceptance_probabilities
 from keras_aegan.trainers.refined_sampling import rejection_sample
 
 
-def test_acceptance_probabilities_match_the_formula():
+@pytest.mark.parametrize("percentile", [None, 50.0, 95.0, 0.0])
+def test_acceptance_probabilities_match_the_formula(percentile):
     logits = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
     m = 2.5
     f = logits - m - np.log(1 - np.exp(logits - m - 1e-6))
-    f = f - np.percentile(f, 95)
+    gamma = np.percentile(f, 50.0 if percentile is None else percentile)
     np.testing.assert_allclose(
-        acceptance_probabilities(logits, m), 1 / (1 + np.exp(-f)), rtol=1e-12
+        acceptance_probabilities(logits, m, percentile),
+        1 / (1 + np.exp(-(f - gamma))),
+        rtol=1e-12,
     )
+
+
+def test_a_higher_percentile_rejects_more():
+    # The same proposals and acceptance draws (same seeds); logits grow
+    # with the value, so the accepted mean grows with the percentile.
+    means = []
+    for percentile in (0.0, 50.0, 95.0):
+        rng = np.random.default_rng(0)
+        out = rejection_sample(
+            2000,
+            _uniform_proposals(np.random.default_rng(1)),
+            lambda s: 8.0 * s[:, 0],
+            rng,
+            gamma_percentile=percentile,
+        )
+        means.append(out.mean())
+    assert means[0] < means[1] < means[2]
 
 
 def _uniform_proposals(rng):
@@ -41,7 +61,8 @@ def test_fills_up_when_almost_nothing_is_accepted(monkeypatch):
     monkeypatch.setattr(refined_sampling, "MAX_ROUNDS", 2)
     rng = np.random.default_rng(1)
     # Proposals are running numbers; one in 20 gets logit 0, the rest
-    # -1000: those have acceptance probability about exp(-1000 + F95),
+    # -1000: with gamma at the 95th percentile of F, those have
+    # acceptance probability about exp(-1000 + F95),
     # i.e. 0, so two rounds of 64 accept at most 2 * 4 = 8 of 50 and the
     # rest must come from the best remaining candidates.
     counter = iter(range(10**6))
@@ -52,7 +73,7 @@ def test_fills_up_when_almost_nothing_is_accepted(monkeypatch):
     def score(samples):
         return np.where(samples[:, 0] % 20 == 0, 0.0, -1e3)
 
-    out = rejection_sample(50, propose, score, rng, 64)
+    out = rejection_sample(50, propose, score, rng, 64, gamma_percentile=95)
     assert out.shape == (50, 1)
     assert len(np.unique(out)) == 50
     # All 1000 burn-in numbers are used up before the two rounds.
@@ -74,6 +95,14 @@ def test_generate_refined_on_models():
     )
     with pytest.raises(ValueError, match="refine='best'"):
         model.generate(4, refine="best")
+    strict = model.generate(7, seed=4, refine="rejection", refine_percentile=99)
+    assert strict.shape == (7, 16, 16, 1)
+    with pytest.raises(ValueError, match="refine_percentile=101"):
+        model.generate(4, refine="rejection", refine_percentile=101)
+    with pytest.raises(ValueError, match="refine=None"):
+        model.generate(4, refine_percentile=50)
+    with pytest.raises(TypeError, match="refine_percentile='high'"):
+        model.generate(4, refine="rejection", refine_percentile="high")
     ring = keras_aegan.datasets.make_ring(64, seed=0)
     bigan = keras_aegan.BiGAN(seed=0)
     bigan.fit(ring, epochs=1, batch_size=32, verbose=0)

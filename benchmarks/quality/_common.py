@@ -344,15 +344,19 @@ def fit_mixtures(model, x, generators, seed):
     return mixtures, time.perf_counter() - start
 
 
-def generate_for(model, generator, n, seed, mixtures):
+def generate_for(model, generator, n, seed, mixtures, percentile=None):
     """`n` samples of the named generator variant (see
-    `generator_variants`), with the latent codes of `seed`."""
+    `generator_variants`), with the latent codes of `seed`; a `+drs`
+    variant uses `percentile` (`generate(refine_percentile=...)`, the
+    model's default when None)."""
+    drs = generator.endswith("+drs")
     return model.generate(
         n,
         seed=seed,
         ema=generator.startswith("ema"),
-        refine="rejection" if generator.endswith("+drs") else None,
+        refine="rejection" if drs else None,
         latent=mixtures.get(mixture_components(generator)),
+        refine_percentile=percentile if drs else None,
     )
 
 

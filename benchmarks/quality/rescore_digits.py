@@ -14,7 +14,11 @@ of 1,000 samples, with the latent codes of `--seed`. Variants:
 `prior`, or `mixK` / `mixK@T`: a `keras_aegan.LatentMixture` of K
 components fitted to the encoded training split, sampled at
 temperature T (default 1). With the same seed, `mixK` reproduces the
-runner's `ema+mixK` row. One JSON line per variant.
+runner's `ema+mixK` row. A `+drsP` suffix (`prior+drs50`,
+`mix40+drs95`) refines the samples by discriminator rejection sampling
+with `refine_percentile=P`; its digits-FID compares as many refined
+samples against the test images (no precision/recall, as in the
+runner's `+drs` rows). One JSON line per variant.
 
 `--fid-samples N` scores N generated samples instead of 359 (digits-FID
 and precision/recall; the class scores stay at 1,000). FID is biased
@@ -50,16 +54,24 @@ def _parse(argv=None):
 
 
 def parse_variant(text):
-    """`"prior"` -> None; `"mix40"` -> (40, 1.0); `"mix40@1.3"` ->
-    (40, 1.3)."""
-    if text == "prior":
-        return None
-    if not text.startswith("mix"):
+    """`"prior"` -> (None, None); `"mix40@1.3"` -> ((40, 1.3), None);
+    `"mix40+drs95"` -> ((40, 1.0), 95.0): the mixture (components,
+    temperature) and the rejection sampling percentile."""
+    base, _, drs = text.partition("+")
+    percentile = None
+    if drs:
+        if not drs.startswith("drs"):
+            raise ValueError(f"A variant's suffix is +drsP. Received: {text!r}")
+        percentile = float(drs[3:])
+    if base == "prior":
+        return None, percentile
+    if not base.startswith("mix"):
         raise ValueError(
-            f"Variants are prior, mixK or mixK@T. Received: {text!r}"
+            "Variants are prior, mixK or mixK@T, optionally with +drsP. "
+            f"Received: {text!r}"
         )
-    k, _, t = text[3:].partition("@")
-    return int(k), float(t) if t else 1.0
+    k, _, t = base[3:].partition("@")
+    return (int(k), float(t) if t else 1.0), percentile
 
 
 def main(argv=None):
@@ -70,39 +82,65 @@ def main(argv=None):
     from keras_aegan.metrics import DigitsFeatureExtractor
     from keras_aegan.metrics import digit_class_scores
     from keras_aegan.metrics import evaluate_model
+    from keras_aegan.metrics import frechet_distance
 
     model = keras_aegan.load_model(args.model)
-    (x, _), _ = keras_aegan.datasets.load_digits()
+    (x, _), (x_test, _) = keras_aegan.datasets.load_digits()
     extractor = DigitsFeatureExtractor()
     for variant in _common.parse_names(args.variants):
-        spec = parse_variant(variant)
+        spec, percentile = parse_variant(variant)
         latent = None
         if spec is not None:
             latent = keras_aegan.LatentMixture(
                 spec[0], seed=args.seed, temperature=spec[1]
             ).fit(model, x)
-        results = evaluate_model(
-            model,
-            "digits",
-            metrics=["fid", "precision_recall"],
-            seed=args.seed,
-            latent=latent,
-            extractor=extractor,
-            num_samples=args.fid_samples,
-        )
-        samples = model.generate(1000, seed=args.seed, latent=latent)
-        classes = digit_class_scores(samples, extractor)
+        refine = None if percentile is None else "rejection"
         record = {
             "model": args.model,
             "seed": args.seed,
             "variant": variant,
-            "fid_samples": results["fid"].protocol["num_generated"],
             "backend": keras.backend.backend(),
-            "fid": float(results["fid"]),
-            "precision": float(results["precision_recall"]["precision"]),
-            "recall": float(results["precision_recall"]["recall"]),
-            "recognisable": float(classes["recognisable"]),
         }
+        if refine is None:
+            results = evaluate_model(
+                model,
+                "digits",
+                metrics=["fid", "precision_recall"],
+                seed=args.seed,
+                latent=latent,
+                extractor=extractor,
+                num_samples=args.fid_samples,
+            )
+            pr = results["precision_recall"]
+            record.update(
+                fid_samples=results["fid"].protocol["num_generated"],
+                fid=float(results["fid"]),
+                precision=float(pr["precision"]),
+                recall=float(pr["recall"]),
+            )
+        else:
+            n = args.fid_samples or len(x_test)
+            refined = model.generate(
+                n,
+                seed=args.seed,
+                latent=latent,
+                refine=refine,
+                refine_percentile=percentile,
+            )
+            fid = frechet_distance(extractor(x_test), extractor(refined))
+            record.update(fid_samples=n, fid=float(fid))
+        samples = model.generate(
+            1000,
+            seed=args.seed,
+            latent=latent,
+            refine=refine,
+            refine_percentile=percentile,
+        )
+        classes = digit_class_scores(samples, extractor)
+        record["recognisable"] = float(classes["recognisable"])
+        record["smallest_class"] = min(
+            float(classes[f"class_{k}"]) for k in range(10)
+        )
         _common.emit_json_line(record, args.out)
 
 
