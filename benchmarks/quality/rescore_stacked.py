@@ -15,7 +15,8 @@ the latent codes of `--seed`:
 - `mixK`: codes from a `keras_aegan.LatentMixture` of K components
   fitted to the encoded training images of the seed (as the runner's
   `ema+mixK` rows);
-- `+drs` appended: refined by discriminator rejection sampling;
+- `+drs` appended: refined by discriminator rejection sampling at
+  `--percentile` (`generate(refine_percentile=...)`, default 50);
 - `rec`: reconstructions of 26,000 stacked test digits, the decoder's
   best case (the encoder's codes of real data).
 
@@ -39,6 +40,12 @@ def _parse(argv=None):
     p.add_argument("--variants", default="rec,prior,mix40")
     p.add_argument("--train-samples", type=int, default=20000)
     p.add_argument("--samples", type=int, default=26000)
+    p.add_argument(
+        "--percentile",
+        type=float,
+        default=50.0,
+        help="refine_percentile of the +drs variants",
+    )
     p.add_argument("--out", default=None, help="JSON lines file to append")
     return p.parse_args(argv)
 
@@ -63,6 +70,7 @@ def main(argv=None):
             mixtures[k] = keras_aegan.LatentMixture(k, seed=args.seed).fit(
                 model, x
             )
+        drs = variant.endswith("+drs")
         if variant == "rec":
             test, _ = make_stacked_digits(args.samples, args.seed, "test")
             samples = model.reconstruct(test)
@@ -71,13 +79,15 @@ def main(argv=None):
                 args.samples,
                 seed=args.seed,
                 latent=mixtures.get(k),
-                refine="rejection" if variant.endswith("+drs") else None,
+                refine="rejection" if drs else None,
+                refine_percentile=args.percentile if drs else None,
             )
         result = stacked_mode_coverage(samples, extractor)
         record = {
             "model": args.model,
             "seed": args.seed,
             "variant": variant,
+            "refine_percentile": args.percentile if drs else None,
             "backend": keras.backend.backend(),
             **{key: float(v) for key, v in result.value.items()},
             "seconds": round(time.perf_counter() - start, 1),
