@@ -220,6 +220,23 @@ def _add_pictures(commands):
         help="scale of the mixture's spread (default: the saved one, "
         "1.0 from train; above 1: more varied, less often recognisable)",
     )
+    p.add_argument(
+        "--refine",
+        choices=("none", "rejection"),
+        default="none",
+        help="rejection: discriminator rejection sampling, keeps the "
+        "candidates the model's image discriminator rates most real "
+        '(`generate(refine="rejection")`; models with such a '
+        "discriminator); default none",
+    )
+    p.add_argument(
+        "--refine-percentile",
+        type=float,
+        default=None,
+        help="with --refine rejection: the percentile of the candidates' "
+        "scores accepted at odds of one half (default 50; higher "
+        "rejects more)",
+    )
     _add_scale(p)
     p.set_defaults(func=sample)
 

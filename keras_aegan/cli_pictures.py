@@ -127,11 +127,37 @@ def sample(args):
     """Loads a saved model and writes a grid of generated samples."""
     import keras_aegan  # noqa: F401  (registers the classes for loading)
 
+    refine = None if args.refine == "none" else args.refine
+    percentile = args.refine_percentile
+    if percentile is not None and refine is None:
+        raise SystemExit(
+            "--refine-percentile applies to --refine rejection. Received: "
+            f"--refine-percentile {percentile:g} with --refine none"
+        )
+    if percentile is not None and not 0.0 <= percentile <= 100.0:
+        raise SystemExit(
+            "--refine-percentile must be in [0, 100]. Received: "
+            f"--refine-percentile {percentile:g}"
+        )
     model = load_model_file(args.model)
     kind = _drawable(model, "sample")
+    if refine is not None and getattr(model, "refine_network", None) is None:
+        raise SystemExit(
+            f"--refine {refine} needs a discriminator that scores a sample "
+            f"alone; {type(model).__name__} has none (AEGAN, AlphaGAN and "
+            f"DCGAN have one). Received: --refine {refine} for {args.model}"
+        )
     latent, where = _latent_for(args)
-    samples = model.generate(args.n, seed=args.seed, latent=latent)
+    samples = model.generate(
+        args.n,
+        seed=args.seed,
+        latent=latent,
+        refine=refine,
+        refine_percentile=percentile,
+    )
     write_samples(args.output, samples, kind, args.scale)
+    if refine is not None:
+        where += ", refined by rejection sampling"
     print(f"Wrote {args.n} samples ({where}) to {args.output}")
     return 0
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import keras_aegan
+from keras_aegan import cli
 
 
 def _run(args, tmp_path):
@@ -130,8 +131,15 @@ def test_sample_command(trained_run, tmp_path):
     # The run's latent mixture by default, the prior on request.
     assert "latent_mixture.npz, temperature 1) to" in result.stdout
     model = str(run_dir / "model.keras")
-    result = _run(["sample", model, "--latent", "prior"], tmp_path)
-    assert "(codes from the prior N(0, I))" in result.stdout
+    result = _run(
+        ["sample", model, "--latent", "prior", "--refine", "rejection"],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (
+        "(codes from the prior N(0, I), refined by rejection sampling)"
+        in result.stdout
+    )
     lone = tmp_path / "lone.keras"
     lone.write_bytes((run_dir / "model.keras").read_bytes())
     result = _run(["sample", str(lone), "--latent", "mixture"], tmp_path)
@@ -148,6 +156,18 @@ def test_bad_cli_arguments_fail_clearly(tmp_path):
     result = _run(["sample", "missing.keras"], tmp_path)
     assert result.returncode != 0
     assert "No such model file: missing.keras" in result.stderr
+
+
+def test_refine_arguments_are_checked_before_loading(tmp_path):
+    # In process: the checks run before the model file is opened.
+    missing = str(tmp_path / "missing.keras")
+    with pytest.raises(SystemExit, match="applies to --refine rejection"):
+        cli.main(["sample", missing, "--refine-percentile", "50"])
+    with pytest.raises(SystemExit, match="--refine-percentile 150"):
+        cli.main(
+            ["sample", missing, "--refine", "rejection"]
+            + ["--refine-percentile", "150"]
+        )
 
 
 @pytest.mark.rotation("torch")
