@@ -88,7 +88,7 @@ def _matches_library_defaults(config):
     """Whether the networks have the shapes of the library's defaults."""
     from keras_aegan import networks
 
-    width = 64 if config.name == "conv32" else 128
+    width = 64 if config.name.startswith("conv32") else 128
     role_names = {"image_discriminator": "data_discriminator"}
     for role in specs.ROLES:
         net = networks.default_network(
@@ -110,7 +110,7 @@ def check(
 
     Args:
         backend: The running Keras backend.
-        config_name: `"mlp"` or `"conv32"`.
+        config_name: A name in `specs.CONFIGS`.
         optimizer: `"adam"` or `"sgd"` (see the module docstring).
         steps: Number of steps K.
         seed: Seed of weights, data and noise.
@@ -257,7 +257,9 @@ def check(
         "losses": rows,
     }
     checks = [
-        result["architecture_matches_library_defaults"],
+        # Only a configuration that claims the library's networks.
+        result["architecture_matches_library_defaults"]
+        or not config.library_defaults,
         result["weight_copy_roundtrip_max_abs"] == 0.0,
         result["first_step_loss_max_rel"] <= LOSS_RTOL,
     ]

@@ -33,6 +33,8 @@ def keras_network(config, role):
             h = keras.layers.Conv2DTranspose(
                 filters, kernel, strides=stride, padding="same", use_bias=bias
             )(h)
+        elif kind == "upsample":
+            h = keras.layers.UpSampling2D(layer[1], interpolation="bilinear")(h)
         elif kind == "bn":
             h = keras.layers.BatchNormalization(
                 momentum=specs.BN_MOMENTUM, epsilon=specs.BN_EPSILON

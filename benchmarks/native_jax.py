@@ -108,6 +108,12 @@ def make_apply(config, role):
                 h = _conv_transpose(h, params.pop(0), layer[3])
                 if layer[4]:
                     h = h + params.pop(0)
+            elif kind == "upsample":
+                f = layer[1]
+                n, height, width, c = h.shape
+                h = jax.image.resize(
+                    h, (n, height * f, width * f, c), "bilinear"
+                )
             elif kind == "bn":
                 gamma, beta = params.pop(0), params.pop(0)
                 mean_m, var_m = stats.pop(0), stats.pop(0)
@@ -208,7 +214,7 @@ class NativeAEGAN:
         if not jit:
             raise ValueError("The native JAX step is always jitted.")
         self.config = config
-        self.loss_weights = dict(specs.LOSS_WEIGHTS, **(loss_weights or {}))
+        self.loss_weights = dict(config.loss_weights, **(loss_weights or {}))
         self.apply = {role: make_apply(config, role) for role in specs.ROLES}
         make_opt = {"adam": _adam, "sgd": _sgd}[optimizer]
         self.d_opt = make_opt(specs.DISCRIMINATOR_ADAM)

@@ -81,6 +81,10 @@ class Network:
                 h = tf.nn.conv2d_transpose(h, kernel, out, s, "SAME")
                 if layer[4]:
                     h = h + weights.pop(0)
+            elif kind == "upsample":
+                f = layer[1]
+                size = tf.shape(h)[1:3] * f
+                h = tf.image.resize(h, size, method="bilinear")
             elif kind == "bn":
                 gamma, beta, mean_m, var_m = weights[:4]
                 del weights[:4]
@@ -172,7 +176,7 @@ class NativeAEGAN:
         self, config, seed=0, optimizer="adam", loss_weights=None, jit=False
     ):
         self.config = config
-        self.loss_weights = dict(specs.LOSS_WEIGHTS, **(loss_weights or {}))
+        self.loss_weights = dict(config.loss_weights, **(loss_weights or {}))
         rng = np.random.default_rng(seed)
         self.nets = {
             role: Network(

@@ -108,6 +108,12 @@ def build_network(config, role):
                     bias=bias,
                 )
             )
+        elif kind == "upsample":
+            modules.append(
+                nn.Upsample(
+                    scale_factor=layer[1], mode="bilinear", align_corners=False
+                )
+            )
         elif kind == "bn":
             modules.append(BatchNorm(in_shape[-1]))
         elif kind == "reshape":
@@ -313,7 +319,7 @@ class NativeAEGAN:
         self, config, seed=0, optimizer="adam", loss_weights=None, device=None
     ):
         self.config = config
-        self.loss_weights = dict(specs.LOSS_WEIGHTS, **(loss_weights or {}))
+        self.loss_weights = dict(config.loss_weights, **(loss_weights or {}))
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)

@@ -11,6 +11,9 @@ A layer is a tuple whose first item names its kind:
 - `("dense", units, use_bias)`
 - `("conv", filters, kernel, stride, use_bias)`: "same" padding
 - `("tconv", filters, kernel, stride, use_bias)`: transposed, "same"
+- `("upsample", factor)`: bilinear resize by an integer factor (half-pixel
+  centres, no antialiasing: Keras's `UpSampling2D(interpolation=
+  "bilinear")`)
 - `("bn",)`: BatchNormalization, momentum `BN_MOMENTUM` (Keras
   convention: `moving = momentum * moving + (1 - momentum) * batch`),
   epsilon `BN_EPSILON`
@@ -39,17 +42,22 @@ LEAKY_SLOPE = 0.2
 
 ROLES = ("generator", "encoder", "image_discriminator", "latent_discriminator")
 
-# Loss weights, labels and optimizers of keras_aegan's AEGAN defaults.
+# Loss weights, labels and optimizers of keras_aegan's AEGAN defaults
+# (`AEGAN.default_loss_weights` and `default_optimizers`): images keep
+# the paper's reconstruction weights, vectors use 0.1/0.1.
 LOSS_WEIGHTS = {
     "reconstruction_x": 10.0,
     "reconstruction_z": 5.0,
     "adversarial_x": 1.0,
     "adversarial_z": 1.0,
 }
+VECTOR_LOSS_WEIGHTS = dict(
+    LOSS_WEIGHTS, reconstruction_x=0.1, reconstruction_z=0.1
+)
 REAL_LABEL = 0.95
 FAKE_LABEL = 0.05
-GENERATOR_ADAM = {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
-DISCRIMINATOR_ADAM = {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999}
+GENERATOR_ADAM = {"learning_rate": 4e-4, "beta_1": 0.5, "beta_2": 0.999}
+DISCRIMINATOR_ADAM = {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
 ADAM_EPSILON = 1e-7  # Keras's default
 
 # Loss terms in the order the library logs them, per phase.
@@ -82,11 +90,14 @@ class Config:
     """One benchmark configuration.
 
     Attributes:
-        name: `"mlp"` or `"conv32"`.
+        name: `"mlp"`, `"conv32"` or `"conv32_transposed"`.
         data_shape: Shape of one sample.
         latent_dim: Size of the code.
         batch_size: Samples per step.
         networks: Dict mapping each role to its layer list.
+        library_defaults: Whether the networks are the ones keras_aegan
+            builds by default for this data (`check_equivalence.py`
+            fails a configuration that claims so and is not).
     """
 
     name: str
@@ -94,6 +105,14 @@ class Config:
     latent_dim: int
     batch_size: int
     networks: dict
+    library_defaults: bool = True
+
+    @property
+    def loss_weights(self):
+        """The library's default loss weights for this data kind."""
+        if len(self.data_shape) == 1:
+            return dict(VECTOR_LOSS_WEIGHTS)
+        return dict(LOSS_WEIGHTS)
 
     def input_shape(self, role):
         """Shape of one input sample of the network `role`."""
@@ -140,9 +159,13 @@ def _mlp_config():
     )
 
 
-def _conv32_config():
+def _conv32_config(upsampling="bilinear"):
     # DCGAN-style; the same networks keras_aegan builds by default for
-    # (32, 32, 3) images with width=64 (checked by check_equivalence.py).
+    # (32, 32, 3) images with width=64 (checked by check_equivalence.py):
+    # each generator block resizes (bilinear) and applies a 3x3
+    # convolution. `conv32_transposed` keeps the 4x4 stride-2 transposed
+    # convolutions the library's generator had before December 2026
+    # (`image_generator(upsampling="transposed")`).
     generator = [
         ("dense", 4 * 4 * 512, False),
         ("reshape", (4, 4, 512)),
@@ -150,10 +173,14 @@ def _conv32_config():
         ("relu",),
     ]
     for filters in (256, 128, 64):
-        generator += [("tconv", filters, 4, 2, False), ("bn",), ("relu",)]
+        if upsampling == "transposed":
+            generator += [("tconv", filters, 4, 2, False)]
+        else:
+            generator += [("upsample", 2), ("conv", filters, 3, 1, False)]
+        generator += [("bn",), ("relu",)]
     generator += [("conv", 3, 3, 1, True), ("tanh",)]
     return Config(
-        name="conv32",
+        name="conv32" if upsampling != "transposed" else "conv32_transposed",
         data_shape=(32, 32, 3),
         latent_dim=16,
         batch_size=64,
@@ -163,10 +190,15 @@ def _conv32_config():
             "image_discriminator": _conv_trunk() + [("dense", 1, True)],
             "latent_discriminator": _mlp(1, "leaky"),
         },
+        library_defaults=upsampling != "transposed",
     )
 
 
-CONFIGS = {"mlp": _mlp_config(), "conv32": _conv32_config()}
+CONFIGS = {
+    "mlp": _mlp_config(),
+    "conv32": _conv32_config(),
+    "conv32_transposed": _conv32_config("transposed"),
+}
 
 
 def get(name):
@@ -193,6 +225,9 @@ def layer_shapes(config, role):
                 new = (-(-h // s), -(-w // s), layer[1])
             else:
                 new = (h * s, w * s, layer[1])
+        elif kind == "upsample":
+            h, w, c = shape
+            new = (h * layer[1], w * layer[1], c)
         elif kind == "reshape":
             new = tuple(layer[1])
         elif kind == "flatten":
