@@ -31,8 +31,8 @@ import os
 import time
 
 from benchmarks.quality import _common
-
-DATASETS = ("ring", "grid")
+from benchmarks.quality.ring_grid import DATASETS
+from benchmarks.quality.ring_grid import NAME
 
 
 def _parse(argv=None):
@@ -57,7 +57,7 @@ def _parse(argv=None):
     if args.dataset is None:
         # The runner saves `ring_grid_{dataset}_{model}_{backend}_s{seed}`.
         name = os.path.basename(args.model)
-        found = [d for d in DATASETS if name.startswith(f"ring_grid_{d}_")]
+        found = [d for d in DATASETS if name.startswith(f"{NAME}_{d}_")]
         if not found:
             p.error(
                 "--dataset is needed: the model's file name does not name "
@@ -89,23 +89,20 @@ def main(argv=None):
     import keras_aegan
     from keras_aegan import datasets
     from keras_aegan.metrics import mode_coverage
+    from keras_aegan.metrics.evaluation_plan import _mixture
 
-    ring = args.dataset == "ring"
-    make = datasets.make_ring if ring else datasets.make_grid
-    centers = datasets.ring_centers() if ring else datasets.grid_centers()
-    std = 0.01 if ring else 0.05
+    # The centres and spread the runner's `evaluate_model` scores with.
+    centers, std = _mixture(args.dataset)
+    make = datasets.make_ring if args.dataset == "ring" else datasets.make_grid
     model = keras_aegan.load_model(args.model)
-    x = make(args.train_samples, seed=args.seed)
-    mixtures = {}
-    for variant in _common.parse_names(args.variants):
-        start = time.perf_counter()
-        k = _common.mixture_components(variant)
-        if k is not None and k not in mixtures:
-            mixtures[k] = keras_aegan.LatentMixture(k, seed=args.seed).fit(
-                model, x
-            )
+    variants = _common.parse_names(args.variants)
+    mixtures, _ = _common.fit_mixtures(
+        model, make(args.train_samples, seed=args.seed), variants, args.seed
+    )
+    for variant in variants:
         drs = variant.endswith("+drs")
         for percentile in args.percentile_list if drs else [None]:
+            start = time.perf_counter()
             samples = _common.generate_for(
                 model, variant, args.samples, args.seed, mixtures, percentile
             )
