@@ -124,12 +124,13 @@ def train(args):
     import keras
 
     import keras_aegan
+    from keras_aegan.backend import set_random_seed
     from keras_aegan.cli_callbacks import ProgressLogger
     from keras_aegan.cli_callbacks import TimeBudget
     from keras_aegan.metrics.evaluation_checks import ENCODER_METRICS
 
     if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
+        set_random_seed(args.seed)
     name = args.name or f"{args.model}-{run_name_stem(args.data)}"
     run_dir = os.path.abspath(os.path.join(args.run_dir, name))
     samples_dir = os.path.join(run_dir, "samples")

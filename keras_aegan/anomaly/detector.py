@@ -16,6 +16,7 @@ from keras_aegan.anomaly.model_scorer import SCORES
 from keras_aegan.anomaly.model_scorer import ModelScorer
 from keras_aegan.anomaly.model_scorer import can_train_encoder
 from keras_aegan.anomaly.model_scorer import default_score
+from keras_aegan.backend import set_random_seed
 from keras_aegan.saving import load_model
 from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
@@ -150,8 +151,9 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         seed: `None`, or an integer that seeds the split, the model
             (`seed`, unless `model_kwargs` sets one) and, before a model
             is built and trained, Keras's global random state
-            (`keras.utils.set_random_seed`, so the initial weights
-            repeat).
+            (as `keras.utils.set_random_seed` does, so the initial
+            weights repeat; under JAX and PyTorch without importing
+            TensorFlow to seed it).
         model_kwargs: Dict of constructor arguments of the model `fit()`
             builds (e.g. `{"width": 16, "latent_dim": 4}`).
         search_steps: Adam steps per batch of the `"iterative"` search.
@@ -328,7 +330,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             if model.data_shape is None:
                 # Weights are created when the copy is built in `fit`.
                 if self.seed is not None:
-                    keras.utils.set_random_seed(self.seed)
+                    set_random_seed(self.seed)
                 return copy.deepcopy(model), True
             if tuple(model.data_shape) != tuple(data_shape):
                 raise ValueError(
@@ -340,7 +342,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         ModelScorer.check_score(cls, self._score_of(cls), True)
         if self.seed is not None:
             kwargs.setdefault("seed", self.seed)
-            keras.utils.set_random_seed(self.seed)
+            set_random_seed(self.seed)
         return cls(**kwargs), True
 
     def _check_data(self, X, fitted=True):

@@ -13,7 +13,8 @@ Keras's generic path fails (see `keras_aegan.layers.Conv2D`), and the
 data-parallel hooks of each backend's own engine: `build_scope(model)`
 (where variables are created), `replica_position()` (`(index, count)` of
 the replica running a step) and `prepare_replicas(model, data,
-batch_size)` (what a process feeds `fit()`).
+batch_size)` (what a process feeds `fit()`), and `set_random_seed(seed)`
+(Keras's, without importing TensorFlow under the other backends).
 """
 
 import keras
@@ -55,7 +56,13 @@ else:
         f"backends. Received: KERAS_BACKEND={_BACKEND!r}"
     )
 
-if _BACKEND != "tensorflow":
+if _BACKEND == "tensorflow":
+    set_random_seed = keras.utils.set_random_seed
+else:
+    from keras_aegan.backend.serialization import (
+        set_random_seed as set_random_seed,
+    )
+
     # Keras's config serialisation would import TensorFlow otherwise.
     keep_tensorflow_unimported()
 

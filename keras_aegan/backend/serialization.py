@@ -1,4 +1,4 @@
-"""No TensorFlow import for serialising configs under JAX or PyTorch.
+"""No TensorFlow import to serialise configs or seed, under JAX or PyTorch.
 
 Keras 3's `serialize_keras_object` (run by every `get_config()`,
 `clone_model` and optimizer serialisation, hence by `compile()` and by
@@ -14,12 +14,20 @@ has been imported by someone (a TensorBoard writer, the user). Every
 other attribute is the lazy module's own, so deserialising a TensorFlow
 object still imports TensorFlow. The results of serialisation are
 unchanged: it skips only `isinstance` checks that are false.
+
+`set_random_seed(seed)` is `keras.utils.set_random_seed` with the same
+view for its one call: it seeds Python, NumPy, the Keras global seed
+generator and PyTorch as Keras does, and TensorFlow only when TensorFlow
+is already imported (Keras seeds it whenever it is installed, importing
+it to do so).
 """
 
 import sys
 
+import keras
 from keras.src.saving import serialization_lib
 from keras.src.utils import module_utils
+from keras.src.utils import rng_utils
 
 
 class _ImportedTensorFlow:
@@ -45,3 +53,32 @@ def keep_tensorflow_unimported():
     lazy = getattr(serialization_lib, "tf", None)
     if isinstance(lazy, module_utils.LazyModule):
         serialization_lib.tf = _ImportedTensorFlow(lazy)
+
+
+def set_random_seed(seed):
+    """`keras.utils.set_random_seed`, importing no TensorFlow to seed it.
+
+    Used by the package's own entry points (the CLI's `--seed`, the
+    anomaly detector's `seed`) under JAX and PyTorch, which build no
+    `tf.data` pipeline; a user's own code keeps Keras's function.
+
+    Args:
+        seed: Integer seed.
+
+    Example:
+
+    ```python
+    set_random_seed(0)
+    ```
+    """
+    lazy = getattr(rng_utils, "tf", None)
+    if keras.backend.backend() == "tensorflow" or not isinstance(
+        lazy, module_utils.LazyModule
+    ):
+        keras.utils.set_random_seed(seed)
+        return
+    rng_utils.tf = _ImportedTensorFlow(lazy)
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        rng_utils.tf = lazy
