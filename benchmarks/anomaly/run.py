@@ -53,7 +53,7 @@ DEFAULT_DETECTORS = DETECTORS[:-3]
 #: keras_aegan models: class name and the scores reported for each.
 MODEL_SCORES = {
     "ganomaly": ("GANomaly", ("latent", "reconstruction")),
-    "aegan": ("AEGAN", ("reconstruction", "feature")),
+    "aegan": ("AEGAN", ("reconstruction", "feature", "latent", "combined")),
     # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it.
     "dcgan": ("DCGAN", ("feature", "reconstruction")),
     # ALAD: feature = reconstruction + kappa * D_xx feature residual.
@@ -316,12 +316,13 @@ def _cell(stat, digits=3):
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
-def markdown(summary, args, splits, wall):
+def markdown(summary, args, splits, wall, commands=None):
     label = "screening" if args.screening else "full protocol"
-    lines = [
-        f"# {args.protocol} ({label})",
-        "",
-        f"`python -m {MODULE} {' '.join(sys.argv[1:])}`",
+    if commands is None:
+        commands = [f"python -m {MODULE} {' '.join(sys.argv[1:])}"]
+    lines = [f"# {args.protocol} ({label})", ""]
+    lines += [f"`{command}`" for command in commands]
+    lines += [
         "",
         f"Backend {args.backend}, {args.threads} thread(s); seeds "
         f"{', '.join(map(str, args.seeds))}; neural detectors: "

@@ -1,0 +1,107 @@
+"""Merges the result files of one protocol run made in parts.
+
+    python -m benchmarks.anomaly.merge OUT_PREFIX PART.json PART.json ...
+
+A digits protocol can run as several processes side by side, each on
+its own core with its own `--digits` (for example 0-4 and 5-9) and the
+same seeds, detectors and budgets. This writes `OUT_PREFIX.json` and
+`.md` as one run of all of them would: the records of every part,
+summarised and labelled (full protocol or screening) by the same rules
+as `benchmarks.anomaly.run`. The wall time is the longest part's (they
+ran side by side); each part's command is listed.
+"""
+
+import argparse
+import json
+import sys
+
+from benchmarks.anomaly import run
+
+#: Settings every part must share.
+SHARED = (
+    "protocol",
+    "backend",
+    "threads",
+    "seeds",
+    "epochs",
+    "batch_size",
+    "eval_every",
+    "width",
+)
+
+
+def merge(parts):
+    """One report from the reports `parts` (dicts read from their JSON).
+
+    Args:
+        parts: Reports of `benchmarks.anomaly.run` with equal settings
+            (`SHARED`) and disjoint digits.
+
+    Returns:
+        `(report, markdown_text)`.
+
+    Example:
+
+    ```python
+    report, text = merge([json.load(open(p)) for p in paths])
+    ```
+    """
+    if len(parts) < 2:
+        raise ValueError(f"Merge needs 2 or more parts. Received: {len(parts)}")
+    first = parts[0]
+    for part in parts[1:]:
+        for key in SHARED:
+            if part[key] != first[key]:
+                raise ValueError(
+                    f"Parts differ in {key!r}: {first[key]!r} and {part[key]!r}"
+                )
+    digits = [d for part in parts for d in part["digits"]]
+    if len(set(digits)) != len(digits):
+        raise ValueError(f"Parts share digits: {sorted(digits)}")
+    rows = [{r["row"] for r in part["records"]} for part in parts]
+    if any(r != rows[0] for r in rows):
+        raise ValueError(f"Parts ran different detectors: {rows}")
+    args = argparse.Namespace(**{key: first[key] for key in SHARED})
+    args.digits = sorted(digits)
+    args.screening = len(args.seeds) < 3 or (
+        args.protocol.startswith("digits")
+        and args.digits != list(run.ALL_DIGITS)
+    )
+    records = [r for part in parts for r in part["records"]]
+    splits = [s for part in parts for s in part["splits"]]
+    wall = max(part["wall_seconds"] for part in parts)
+    summary = run.summarise(records, args)
+    commands = [part["command"] for part in parts]
+    report = dict(first)
+    report.update(
+        screening=args.screening,
+        command=commands,
+        digits=args.digits,
+        wall_seconds=wall,
+        splits=splits,
+        summary=summary,
+        records=records,
+    )
+    text = run.markdown(summary, args, splits, wall, commands=commands)
+    return report, text
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 3:
+        raise SystemExit(__doc__)
+    prefix, paths = argv[0], argv[1:]
+    parts = []
+    for path in paths:
+        with open(path) as f:
+            parts.append(json.load(f))
+    report, text = merge(parts)
+    with open(prefix + ".json", "w") as f:
+        json.dump(report, f, indent=1)
+    with open(prefix + ".md", "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
