@@ -132,9 +132,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             instance is copied and the copy trained, so the argument
             itself never changes.
         score: `None` (default: the model's own score, its class
-            attribute `anomaly_score`: `"latent"` for `GANomaly`,
-            `"feature"` for a model without an encoder (DCGAN),
-            `"reconstruction"` for the others), or one of
+            attribute `anomaly_score`: `"feature"` for ALAD and for a
+            model without an encoder (DCGAN), `"reconstruction"` for
+            the others, GANomaly included: its paper's `"latent"`
+            score ranked worse in every benchmark protocol), or one of
             `"reconstruction"`, `"feature"`, `"latent"`,
             `"discriminator"`, `"combined"`, `"iterative"`.
         contamination: Share of anomalies expected in the training data,

@@ -96,11 +96,15 @@ class GANomaly(EncoderMethods, AdversarialTrainer):
 
     The anomaly score of the paper is the distance between the two
     codes, `||GE(x) - E(GD(GE(x)))||`: `keras_aegan.anomaly`'s
-    `"latent"` score reads `E` through the class attribute
-    `anomaly_parts` and is the default score of
-    `AnomalyDetector(model="ganomaly")` (`anomaly_score`). The paper
-    writes the score with an L1 norm; the authors' code and this
-    package use the mean squared difference.
+    `"latent"` score, which reads `E` through the class attribute
+    `anomaly_parts`. The paper writes it with an L1 norm; the authors'
+    code and this package use the mean squared difference. The default
+    score of `AnomalyDetector(model="ganomaly")` (`anomaly_score`) is
+    `"reconstruction"`, `||x - GD(GE(x))||^2`: it ranked anomalies
+    better than the latent score in every protocol of
+    `benchmarks/anomaly` (breast cancer 0.930 against 0.893 AUROC,
+    3 seeds; digits one class anomalous 0.90-0.92 against 0.53-0.59,
+    one class normal 0.999 against 0.905, screening runs).
 
     `compile()` takes `generator_optimizer` (`GE`, `GD`, `E`) and
     `discriminator_optimizer` (`D`), both `Adam(2e-4, beta_1=0.5)` by
@@ -154,8 +158,10 @@ class GANomaly(EncoderMethods, AdversarialTrainer):
     model = keras_aegan.models.GANomaly(seed=0)
     model.fit(x[y == 3], epochs=20, batch_size=32)  # one normal class
     detector = keras_aegan.anomaly.AnomalyDetector(model=model)
-    detector.fit(x[y == 3])  # wraps the trained model: score="latent"
+    detector.fit(x[y == 3])  # wraps the trained model
     scores = detector.decision_function(x_test)  # higher: anomalous
+    paper = keras_aegan.anomaly.AnomalyDetector(model=model, score="latent")
+    paper_scores = paper.fit(x[y == 3]).decision_function(x_test)
     recons = model.reconstruct(x_test[:8])
     ```
 
@@ -175,8 +181,9 @@ class GANomaly(EncoderMethods, AdversarialTrainer):
         "latent_encoder": "reencoder",
         "discriminator": "discriminator",
     }
-    #: The score `AnomalyDetector(score=None)` uses for this model.
-    anomaly_score = "latent"
+    #: The score `AnomalyDetector(score=None)` uses for this model (the
+    #: paper's is `"latent"`; see the class docstring for why not).
+    anomaly_score = "reconstruction"
 
     def __init__(
         self,
