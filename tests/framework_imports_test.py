@@ -1,6 +1,8 @@
-"""Under JAX and PyTorch, training, saving and loading never import
-TensorFlow (about 460 MiB and several seconds per process when it is
-installed), and configs serialise the same with or without it.
+"""Under JAX and PyTorch, seeding, training an anomaly detector, training,
+saving and loading never import TensorFlow (about 460 MiB and several
+seconds per process when it is installed), the package's seeding leaves
+the state Keras's `set_random_seed` leaves, and configs serialise the
+same with or without TensorFlow.
 
 Runs a fresh subprocess on this suite's backend (the process running the
 tests has long imported everything); skipped under TensorFlow.
@@ -18,12 +20,28 @@ BACKEND = keras.backend.backend()
 
 SCRIPT = textwrap.dedent(
     """
-    import json, sys
+    import json, random, sys
     import keras
     import numpy as np
     import keras_aegan
+    from keras_aegan.backend import set_random_seed
 
+    def state():
+        noise = keras.random.normal((3,))
+        return [random.random(), float(np.random.rand())] + [
+            float(v) for v in keras.ops.convert_to_numpy(noise)
+        ]
+
+    # keras.utils.set_random_seed imports TensorFlow whenever it is
+    # installed, to seed it; the package's own seeding (the detector's
+    # `seed`, the CLI's `--seed`) must not.
+    set_random_seed(3)
+    seeded = state()
     x = keras_aegan.datasets.make_ring(128, seed=0)
+    detector = keras_aegan.anomaly.AnomalyDetector(
+        epochs=1, batch_size=32, seed=0, model_kwargs={"width": 8}
+    )
+    detector.fit(x)
     model = keras_aegan.AEGAN(width=8, seed=0)  # EMA copies: clone_model
     model.fit(x, epochs=1, batch_size=32, verbose=0)
     model.save(sys.argv[1])
@@ -37,6 +55,8 @@ SCRIPT = textwrap.dedent(
         sort_keys=True,
     )
     print("imported:", "tensorflow" in sys.modules)
+    keras.utils.set_random_seed(3)  # imports TensorFlow, if installed
+    print("same seeded state:", state() == seeded)
     try:
         import tensorflow  # noqa: F401
     except ImportError:
@@ -55,7 +75,9 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.skipif(
     BACKEND == "tensorflow", reason="TensorFlow is this suite's framework"
 )
-def test_training_saving_and_loading_leave_tensorflow_unimported(tmp_path):
+def test_seeding_training_saving_and_loading_leave_tensorflow_unimported(
+    tmp_path,
+):
     env = dict(os.environ, KERAS_BACKEND=BACKEND)
     env.setdefault("OMP_NUM_THREADS", "1")
     result = subprocess.run(
@@ -67,54 +89,5 @@ def test_training_saving_and_loading_leave_tensorflow_unimported(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "imported: False" in result.stdout, result.stdout
+    assert "same seeded state: True" in result.stdout, result.stdout
     assert "same config: True" in result.stdout, result.stdout
-
-
-SEED_SCRIPT = textwrap.dedent(
-    """
-    import random, sys
-    import keras
-    import numpy as np
-    import keras_aegan
-    from keras_aegan.backend import set_random_seed
-
-    def state():
-        noise = keras.random.normal((3,))
-        return [random.random(), float(np.random.rand())] + [
-            float(v) for v in keras.ops.convert_to_numpy(noise)
-        ]
-
-    set_random_seed(3)
-    ours = state()
-    x = keras_aegan.datasets.make_ring(64, seed=0)
-    detector = keras_aegan.anomaly.AnomalyDetector(
-        epochs=1, batch_size=32, seed=0, model_kwargs={"width": 8}
-    )
-    detector.fit(x)
-    print("imported:", "tensorflow" in sys.modules)
-    keras.utils.set_random_seed(3)
-    print("same state:", state() == ours)
-    """
-)
-
-
-@pytest.mark.skipif(
-    BACKEND == "tensorflow", reason="TensorFlow is this suite's framework"
-)
-def test_seeding_leaves_tensorflow_unimported_and_seeds_as_keras():
-    # `keras.utils.set_random_seed` imports TensorFlow whenever it is
-    # installed, to seed it; the package's own seeding (the detector's
-    # `seed`, the CLI's `--seed`) must not, and must leave Python, NumPy
-    # and Keras's global seed generator as Keras's function does.
-    env = dict(os.environ, KERAS_BACKEND=BACKEND)
-    env.setdefault("OMP_NUM_THREADS", "1")
-    result = subprocess.run(
-        [sys.executable, "-c", SEED_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "imported: False" in result.stdout, result.stdout
-    assert "same state: True" in result.stdout, result.stdout
