@@ -71,12 +71,12 @@ def _part(digits, **changes):
 
 
 def test_merged_parts_summarise_as_one_run_of_every_digit():
-    report, text = merge([_part(range(5)), _part(range(5, 10))])
+    report, text = merge([_part(range(4)), _part(range(4, 10))])
     assert report["digits"] == list(range(10))
     assert not report["screening"]
     assert "(full protocol)" in text
     assert len(report["records"]) == 30
-    assert report["wall_seconds"] == 300.0  # the longest part
+    assert report["wall_seconds"] == 360.0  # the longest part (6 digits)
     (row,) = report["summary"]
     # Per seed: the mean over the ten digits; then mean and sd over seeds.
     per_seed = [np.mean([_auroc(d, s) for d in range(10)]) for s in SEEDS]
@@ -88,8 +88,12 @@ def test_merged_parts_summarise_as_one_run_of_every_digit():
         np.testing.assert_allclose(
             mean, np.mean([_auroc(digit, s) for s in SEEDS])
         )
-    for part in ("[0, 1, 2, 3, 4]", "[5, 6, 7, 8, 9]"):
+    for part in ("[0, 1, 2, 3]", "[4, 5, 6, 7, 8, 9]"):
         assert part in text  # each part's command
+    assert report["commands"] == [
+        "python -m benchmarks.anomaly.run --digits [0, 1, 2, 3]",
+        "python -m benchmarks.anomaly.run --digits [4, 5, 6, 7, 8, 9]",
+    ]
 
 
 def test_parts_that_do_not_belong_together_are_refused():
@@ -99,6 +103,24 @@ def test_parts_that_do_not_belong_together_are_refused():
         merge([_part(range(5)), _part(range(4, 10))])
     with pytest.raises(ValueError, match="2 or more parts"):
         merge([_part(range(10))])
+    with pytest.raises(ValueError, match="'keras': '3' and '3.9'"):
+        merge([_part(range(5)), _part(range(5, 10), keras="3.9")])
+    other = _part(range(5, 10))
+    for record in other["records"]:
+        record["row"] = "KDE"
+    with pytest.raises(ValueError, match="different detectors"):
+        merge([_part(range(5)), other])
+    # A part still running (or killed): its file holds the splits done.
+    running = _part(range(5, 10))
+    running["records"] = [r for r in running["records"] if r["seed"] == 0]
+    running["splits"] = running["splits"][:5]
+    with pytest.raises(ValueError, match="unfinished: 5 of 15 splits"):
+        merge([_part(range(5)), running])
+    running["splits"] = _part(range(5, 10))["splits"]
+    with pytest.raises(ValueError, match="unfinished: 'kNN"):
+        merge([_part(range(5)), running])
+    with pytest.raises(ValueError, match="Only digits protocols"):
+        merge([_part([0], protocol="breast_cancer"), _part([1])])
     # Fewer than all ten digits stays a screening run.
     report, text = merge([_part([0]), _part([1])])
     assert report["screening"] and "(screening)" in text

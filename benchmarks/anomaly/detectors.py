@@ -208,14 +208,13 @@ class KerasAeganDetector(NeuralDetector):
         self.scores = tuple(scores)
 
     def fit(self, x_train, x_val, seed):
-        import keras
-
         import keras_aegan
         from keras_aegan.anomaly import AnomalyDetector
         from keras_aegan.anomaly import ModelScorer
         from keras_aegan.anomaly.model_scorer import can_train_encoder
+        from keras_aegan.backend import set_random_seed
 
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)  # no TensorFlow import under JAX, PyTorch
         cls = getattr(keras_aegan.models, self.model_name)
         kwargs = {"seed": seed}
         if self.width is not None:
@@ -288,8 +287,9 @@ class PlainAutoencoder(NeuralDetector):
         import keras
 
         from keras_aegan import networks
+        from keras_aegan.backend import set_random_seed
 
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)  # no TensorFlow import under JAX, PyTorch
         shape = tuple(x_train.shape[1:])
         self.image = len(shape) > 1
         if not self.image:

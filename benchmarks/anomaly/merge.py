@@ -8,7 +8,9 @@ same seeds, detectors and budgets. This writes `OUT_PREFIX.json` and
 `.md` as one run of all of them would: the records of every part,
 summarised and labelled (full protocol or screening) by the same rules
 as `benchmarks.anomaly.run`. The wall time is the longest part's (they
-ran side by side); each part's command is listed.
+ran side by side); each part's command is listed (`commands`; `command`
+joins them with "; "). Parts must be finished: every seed of every
+digit they were given, for the same detectors.
 """
 
 import argparse
@@ -21,6 +23,7 @@ from benchmarks.anomaly import run
 SHARED = (
     "protocol",
     "backend",
+    "keras",
     "threads",
     "seeds",
     "epochs",
@@ -49,6 +52,11 @@ def merge(parts):
     if len(parts) < 2:
         raise ValueError(f"Merge needs 2 or more parts. Received: {len(parts)}")
     first = parts[0]
+    if not str(first["protocol"]).startswith("digits"):
+        raise ValueError(
+            "Only digits protocols run in parts (by digit). Received: "
+            f"protocol={first['protocol']!r}"
+        )
     for part in parts[1:]:
         for key in SHARED:
             if part[key] != first[key]:
@@ -61,6 +69,8 @@ def merge(parts):
     rows = [{r["row"] for r in part["records"]} for part in parts]
     if any(r != rows[0] for r in rows):
         raise ValueError(f"Parts ran different detectors: {rows}")
+    for part in parts:
+        _check_finished(part)
     args = argparse.Namespace(**{key: first[key] for key in SHARED})
     args.digits = sorted(digits)
     args.screening = len(args.seeds) < 3 or (
@@ -71,11 +81,14 @@ def merge(parts):
     splits = [s for part in parts for s in part["splits"]]
     wall = max(part["wall_seconds"] for part in parts)
     summary = run.summarise(records, args)
-    commands = [part["command"] for part in parts]
+    commands = []
+    for part in parts:
+        commands.extend(part.get("commands", [part["command"]]))
     report = dict(first)
     report.update(
         screening=args.screening,
-        command=commands,
+        command="; ".join(commands),
+        commands=commands,
         digits=args.digits,
         wall_seconds=wall,
         splits=splits,
@@ -84,6 +97,26 @@ def merge(parts):
     )
     text = run.markdown(summary, args, splits, wall, commands=commands)
     return report, text
+
+
+def _check_finished(part):
+    """Raises unless `part` holds every (seed, digit) of every row."""
+    planned = {(s, d) for s in part["seeds"] for d in part["digits"]}
+    if len(part["splits"]) != len(planned):
+        raise ValueError(
+            f"A part is unfinished: {len(part['splits'])} of "
+            f"{len(planned)} splits. Received: {part['command']!r}"
+        )
+    for row in {r["row"] for r in part["records"]}:
+        done = {
+            (r["seed"], r["digit"]) for r in part["records"] if r["row"] == row
+        }
+        if done != planned:
+            raise ValueError(
+                f"A part is unfinished: {row!r} has {len(done)} of "
+                f"{len(planned)} (seed, digit) results. Received: "
+                f"{part['command']!r}"
+            )
 
 
 def main(argv=None):

@@ -317,6 +317,18 @@ def _cell(stat, digits=3):
 
 
 def markdown(summary, args, splits, wall, commands=None):
+    """The Markdown report of one run.
+
+    Args:
+        summary: Rows from `summarise`.
+        args: The run's settings (`protocol`, `seeds`, `digits`, budgets).
+        splits: `Split.describe()` dicts; the first one's sizes are shown.
+        wall: Wall time in seconds.
+        commands: The command lines to show (default: this process's).
+
+    Returns:
+        The report as one string.
+    """
     label = "screening" if args.screening else "full protocol"
     if commands is None:
         commands = [f"python -m {MODULE} {' '.join(sys.argv[1:])}"]

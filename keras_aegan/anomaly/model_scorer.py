@@ -137,7 +137,7 @@ def default_score(model):
 
     Returns:
         The class attribute `anomaly_score` where the model declares one
-        (GANomaly: `"latent"`); else `"feature"` (f-AnoGAN's `izi_f`)
+        (ALAD: `"feature"`); else `"feature"` (f-AnoGAN's `izi_f`)
         for a model without an encoder whose encoder can be trained
         (`can_train_encoder`: DCGAN); else `"reconstruction"`.
     """

@@ -77,4 +77,5 @@ __all__ = [
     "input_gradients",
     "prepare_replicas",
     "replica_position",
+    "set_random_seed",
 ]

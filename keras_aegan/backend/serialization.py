@@ -23,6 +23,7 @@ it to do so).
 """
 
 import sys
+import threading
 
 import keras
 from keras.src.saving import serialization_lib
@@ -55,12 +56,20 @@ def keep_tensorflow_unimported():
         serialization_lib.tf = _ImportedTensorFlow(lazy)
 
 
+#: Serialises `set_random_seed`'s swap of a module-wide attribute.
+_SEED_LOCK = threading.Lock()
+
+
 def set_random_seed(seed):
     """`keras.utils.set_random_seed`, importing no TensorFlow to seed it.
 
     Used by the package's own entry points (the CLI's `--seed`, the
     anomaly detector's `seed`) under JAX and PyTorch, which build no
-    `tf.data` pipeline; a user's own code keeps Keras's function.
+    `tf.data` pipeline; a user's own code keeps Keras's function. The
+    view replaces Keras's `tf` for the whole process during the call
+    (calls of this function wait for each other): a
+    `keras.utils.set_random_seed` in another thread at that moment
+    would not seed a TensorFlow that is not imported yet.
 
     Args:
         seed: Integer seed.
@@ -77,8 +86,9 @@ def set_random_seed(seed):
     ):
         keras.utils.set_random_seed(seed)
         return
-    rng_utils.tf = _ImportedTensorFlow(lazy)
-    try:
-        keras.utils.set_random_seed(seed)
-    finally:
-        rng_utils.tf = lazy
+    with _SEED_LOCK:
+        rng_utils.tf = _ImportedTensorFlow(lazy)
+        try:
+            keras.utils.set_random_seed(seed)
+        finally:
+            rng_utils.tf = lazy
