@@ -57,6 +57,9 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   (TensorFlow 20.4, soak jobs 5.1, distributed 2.0, cross-backend
 #   2.9), lane 2 28.4 (JAX 16.3, PyTorch 8.7, cross-backend 3.4: the
 #   PyTorch ring band run is faster); 32.1 min with the install.
+#   On 7 Dec, 11:15 (nearly the same tests, the machine slower again:
+#   TensorFlow 24.1 min against 17.0 at 08:25): lane 1 37.2
+#   min, lane 2 34.6; 39.2 min with the install.
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
