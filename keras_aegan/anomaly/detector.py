@@ -143,7 +143,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         kappa: Weight of the feature residual in `"feature"` (f-AnoGAN's
             default 1).
         epochs: Training epochs when `fit()` trains the model, and of
-            the izi_f encoder where one is trained.
+            the izi_f encoder where one is trained. The default 20 is
+            short for small data sets: on about 1,000 16x16 digits
+            (batch 64) AEGAN ranked an unseen digit at 0.948 AUROC
+            after 80 epochs and 0.897 after 20 (benchmarks/anomaly).
         batch_size: Training batch size, and the batch size of the
             scoring network calls.
         validation_fraction: Share of `X` held out of training, in
