@@ -73,10 +73,7 @@ def merge(parts):
         _check_finished(part)
     args = argparse.Namespace(**{key: first[key] for key in SHARED})
     args.digits = sorted(digits)
-    args.screening = len(args.seeds) < 3 or (
-        args.protocol.startswith("digits")
-        and args.digits != list(run.ALL_DIGITS)
-    )
+    args.screening = run.is_screening(args.protocol, args.seeds, args.digits)
     records = [r for part in parts for r in part["records"]]
     splits = [s for part in parts for s in part["splits"]]
     wall = max(part["wall_seconds"] for part in parts)

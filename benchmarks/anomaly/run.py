@@ -165,6 +165,13 @@ def make_parser():
     return parser
 
 
+def is_screening(protocol, seeds, digits):
+    """Fewer than 3 seeds, or a digits protocol on fewer than all digits."""
+    return len(seeds) < 3 or (
+        protocol.startswith("digits") and sorted(digits) != list(ALL_DIGITS)
+    )
+
+
 def finish_args(args):
     epochs, batch_size = BUDGETS[args.protocol]
     args.epochs = epochs if args.epochs is None else args.epochs
@@ -176,9 +183,7 @@ def finish_args(args):
             raise SystemExit(f"--{name.replace('_', '-')} must be positive")
     digits = args.protocol.startswith("digits")
     args.digits = list(args.digits) if digits else [None]
-    args.screening = len(args.seeds) < 3 or (
-        digits and sorted(args.digits) != list(ALL_DIGITS)
-    )
+    args.screening = is_screening(args.protocol, args.seeds, args.digits)
     if args.tag is None:
         args.tag = "screening" if args.screening else ""
     return args

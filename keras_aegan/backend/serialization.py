@@ -81,9 +81,7 @@ def set_random_seed(seed):
     ```
     """
     lazy = getattr(rng_utils, "tf", None)
-    if keras.backend.backend() == "tensorflow" or not isinstance(
-        lazy, module_utils.LazyModule
-    ):
+    if not isinstance(lazy, module_utils.LazyModule):  # a later Keras
         keras.utils.set_random_seed(seed)
         return
     with _SEED_LOCK:
