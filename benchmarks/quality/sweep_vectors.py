@@ -41,6 +41,15 @@ def _parse(argv=None):
     p.add_argument("--loss-weights", type=json.loads, default=None)
     p.add_argument("--labels", type=float, nargs=2, default=None)
     p.add_argument("--model-kwargs", type=json.loads, default={})
+    p.add_argument(
+        "--widths",
+        type=json.loads,
+        default={},
+        help="Per-network widths, e.g. '{\"generator\": 256}': each named "
+        "network (an AEGAN attribute: generator, encoder, "
+        "image_discriminator, latent_discriminator) is the default network "
+        "of its role at that width; the others keep the model's width.",
+    )
     p.add_argument("--ema-decay", type=float, default=0.999)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="")
@@ -62,6 +71,7 @@ def main(argv=None):
     kwargs = dict(args.model_kwargs)
     if args.labels is not None:
         kwargs.update(real_label=args.labels[0], fake_label=args.labels[1])
+    kwargs.update(_networks_at_widths(args.widths, x.shape[1:]))
     model = getattr(keras_aegan, args.model)(
         seed=args.seed, ema_decay=args.ema_decay, ema_warmup=100, **kwargs
     )
@@ -94,6 +104,33 @@ def main(argv=None):
             k: round(float(v), 4) for k, v in result.to_dict()["value"].items()
         }
     _common.emit_json_line(row, args.out)
+
+
+ROLES = {
+    "generator": "generator",
+    "encoder": "encoder",
+    "image_discriminator": "data_discriminator",
+    "latent_discriminator": "latent_discriminator",
+}
+
+
+def _networks_at_widths(widths, data_shape):
+    """Default networks of the named attributes at the given widths."""
+    from keras_aegan import networks
+
+    unknown = set(widths) - set(ROLES)
+    if unknown:
+        raise ValueError(
+            f"--widths names networks {sorted(ROLES)}. Received: "
+            f"{sorted(unknown)}"
+        )
+    latent_dim = networks.default_latent_dim(data_shape)
+    return {
+        name: networks.default_network(
+            ROLES[name], data_shape, latent_dim, width=int(width)
+        )
+        for name, width in widths.items()
+    }
 
 
 if __name__ == "__main__":
