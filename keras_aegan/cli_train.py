@@ -1,6 +1,5 @@
 """`keras-aegan train`: one command from data to a model, samples and logs."""
 
-import importlib.util
 import json
 import os
 import sys
@@ -35,13 +34,6 @@ RUN_KEYS = {
     "key": None,
 }
 DEFAULT_EPOCHS = 60
-
-
-def _tensorboard_available():
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("tensorflow", "tensorboard")
-    )
 
 
 def run_config(args):
@@ -128,6 +120,7 @@ def train(args):
     from keras_aegan.cli_callbacks import ProgressLogger
     from keras_aegan.cli_callbacks import TimeBudget
     from keras_aegan.metrics.evaluation_checks import ENCODER_METRICS
+    from keras_aegan.utils.event_writer import tensorboard_available
 
     if args.seed is not None:
         set_random_seed(args.seed)
@@ -170,9 +163,12 @@ def train(args):
             reference_data=data.reference,
         ),
     ]
-    tensorboard = _tensorboard_available()
+    # The scalars and images are written without TensorFlow (the
+    # `tensorboard` package only): the same files on every backend, and no
+    # second framework in a JAX or PyTorch process.
+    tensorboard = tensorboard_available()
     if tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir))
+        callbacks.append(keras_aegan.callbacks.TensorBoardScalars(log_dir))
         callbacks.append(
             keras_aegan.callbacks.TensorBoardImages(
                 log_dir, every=args.every, reference_data=data.reference
@@ -203,8 +199,8 @@ def train(args):
     if not tensorboard:
         log_dir = None
         print(
-            "TensorBoard log skipped: it needs TensorFlow and TensorBoard "
-            "installed (pip install 'keras-aegan[tensorflow]').",
+            "TensorBoard log skipped: it needs the tensorboard package "
+            "(pip install tensorboard; TensorFlow is not needed).",
             file=sys.stderr,
         )
     length = f"for {epochs} epochs"

@@ -70,6 +70,18 @@ def small_aegan(**kwargs):
     return keras_aegan.AEGAN(**kwargs)
 
 
+def hide_tensorboard(monkeypatch):
+    """Makes every `tensorboard` import fail, as if it were not installed.
+
+    Each already imported `tensorboard` module is shadowed by `None` in
+    `sys.modules` (an import of a name mapped to `None` raises
+    `ImportError`); `monkeypatch` restores them after the test.
+    """
+    names = [n for n in sys.modules if n.split(".")[0] == "tensorboard"]
+    for name in names + ["tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
 def snapshot(root):
     """Every file under `root` with its size, mtime and content hash."""
     found = {}

@@ -222,7 +222,7 @@ def test_digits_with_a_stand_in_extractor(digits_model, digits):
     assert results["reconstruction_error"].protocol["num_samples"] == n
 
 
-def test_keras_model_extractor_runs_through_predict(ring_model, ring):
+def test_keras_model_extractor_gives_its_predict_outputs(ring_model, ring):
     extractor = keras.Sequential(
         [keras.Input((2,)), keras.layers.Dense(3)], name="dense_features"
     )

@@ -1,6 +1,7 @@
-"""Under JAX and PyTorch, seeding, training an anomaly detector, training,
-saving and loading never import TensorFlow (about 460 MiB and several
-seconds per process when it is installed), the package's seeding leaves
+"""Under JAX and PyTorch, seeding, training an anomaly detector, training
+with the TensorBoard callbacks, saving and loading never import
+TensorFlow (about 460 MiB and several seconds per process when it is
+installed), the package's seeding leaves
 the state Keras's `set_random_seed` leaves, and configs serialise the
 same with or without TensorFlow.
 
@@ -20,7 +21,7 @@ BACKEND = keras.backend.backend()
 
 SCRIPT = textwrap.dedent(
     """
-    import json, random, sys
+    import json, os, random, sys
     import keras
     import numpy as np
     import keras_aegan
@@ -43,7 +44,18 @@ SCRIPT = textwrap.dedent(
     )
     detector.fit(x)
     model = keras_aegan.AEGAN(width=8, seed=0)  # EMA copies: clone_model
-    model.fit(x, epochs=1, batch_size=32, verbose=0)
+    # The TensorBoard log the CLI writes: scalars, images, sample metrics.
+    log_dir = sys.argv[2]
+    callbacks = [
+        keras_aegan.callbacks.TensorBoardScalars(log_dir),
+        keras_aegan.callbacks.TensorBoardImages(log_dir, num_samples=16),
+        keras_aegan.callbacks.SampleMetrics(
+            "ring", num_samples=64, log_dir=log_dir, tensorboard=True
+        ),
+    ]
+    model.fit(x, epochs=1, batch_size=32, verbose=0, callbacks=callbacks)
+    events = os.listdir(os.path.join(log_dir, "train"))
+    print("event files:", len(events))
     model.save(sys.argv[1])
     loaded = keras_aegan.load_model(sys.argv[1])
     np.testing.assert_array_equal(
@@ -81,7 +93,13 @@ def test_seeding_training_saving_and_loading_leave_tensorflow_unimported(
     env = dict(os.environ, KERAS_BACKEND=BACKEND)
     env.setdefault("OMP_NUM_THREADS", "1")
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "model.keras")],
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            str(tmp_path / "model.keras"),
+            str(tmp_path / "logs"),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -89,5 +107,7 @@ def test_seeding_training_saving_and_loading_leave_tensorflow_unimported(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "imported: False" in result.stdout, result.stdout
+    # One event file per writer: scalars, images, sample metrics.
+    assert "event files: 3" in result.stdout, result.stdout
     assert "same seeded state: True" in result.stdout, result.stdout
     assert "same config: True" in result.stdout, result.stdout

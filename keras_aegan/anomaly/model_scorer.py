@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_aegan.anomaly.latent_search import LatentSearch
 from keras_aegan.models.bigan import BiGAN
+from keras_aegan.utils.inference import predict_batches
 from keras_aegan.utils.validation import check_positive_int
 
 #: The scores, in the order they are listed to users.
@@ -455,7 +456,7 @@ class ModelScorer:
         return ((x.astype("float32") - offset) / scale).astype("float32")
 
     def _predict(self, network, inputs):
-        """`network(inputs, training=False)` batch by batch, as NumPy."""
+        """`network` in inference mode batch by batch, as NumPy."""
         # A functional model built on a list of one input wants a list.
         try:
             structure = network.input
@@ -463,16 +464,8 @@ class ModelScorer:
             structure = None
         if isinstance(structure, list) and not isinstance(inputs, list):
             inputs = [inputs]
-        n = len(inputs[0] if isinstance(inputs, list) else inputs)
-        outputs = []
-        for start in range(0, n, self.batch_size):
-            if isinstance(inputs, list):
-                batch = [t[start : start + self.batch_size] for t in inputs]
-            else:
-                batch = inputs[start : start + self.batch_size]
-            out = network(batch, training=False)
-            outputs.append(keras.ops.convert_to_numpy(out).astype("float32"))
-        return np.concatenate(outputs)
+        out = predict_batches(network, inputs, self.batch_size)
+        return np.asarray(out).astype("float32")
 
     def reconstruct(self, x):
         """`G(E(x))` in the data's units, with the networks the scores use.

@@ -1,17 +1,17 @@
 """A callback that measures sample quality during training."""
 
-import importlib.util
 import json
 import numbers
 import os
 
 import keras
 
-from keras_aegan.callbacks.tensorboard_images import import_tensorflow
 from keras_aegan.metrics.evaluation import json_ready
 from keras_aegan.metrics.evaluation import metric_scalars
 from keras_aegan.metrics.evaluation import scalar_names
 from keras_aegan.metrics.evaluation_plan import EvaluationPlan
+from keras_aegan.utils.event_writer import SummaryWriter
+from keras_aegan.utils.event_writer import tensorboard_available
 from keras_aegan.utils.validation import check_int
 
 
@@ -45,8 +45,10 @@ class SampleMetrics(keras.callbacks.Callback):
       `step=epoch` into `{log_dir}/train`, the run that
       `keras.callbacks.TensorBoard(log_dir)` writes its `epoch_*`
       scalars to, with the protocol as JSON in the summary description.
-      This needs TensorFlow and TensorBoard (on every Keras backend); by
-      default it is skipped when they are not installed.
+      This needs the `tensorboard` package, not TensorFlow (the
+      summaries are written by `keras_aegan.utils.event_writer`, the same
+      on every backend); by default it is skipped when it is not
+      installed.
 
     Order of callbacks: Keras 3 passes one `logs` dict to every callback
     of `fit()` in turn, in the order of the `callbacks` list, and runs its
@@ -87,8 +89,8 @@ class SampleMetrics(keras.callbacks.Callback):
             TensorBoard summaries (share it with
             `keras.callbacks.TensorBoard`).
         tensorboard: `None` (default) writes TensorBoard summaries when
-            `log_dir` is given and TensorFlow and TensorBoard are
-            installed; `True` requires them (an `ImportError` when
+            `log_dir` is given and the `tensorboard` package is
+            installed; `True` requires it (an `ImportError` when
             training begins says what to install); `False` never writes
             them.
         fill_value: Value of the metric keys in `logs` on epochs without
@@ -205,16 +207,14 @@ class SampleMetrics(keras.callbacks.Callback):
         if self.log_dir is None or self.tensorboard is False:
             return False
         if self.tensorboard is None:
-            return _tensorboard_available()
+            return tensorboard_available()
         return True
 
     def on_train_begin(self, logs=None):
         if self._writes_summaries() and self._writer is None:
-            # Fails before the first epoch if TensorFlow is required but
+            # Fails before the first epoch if tensorboard is required but
             # missing.
-            tf = import_tensorflow()
-            with tf.device("cpu:0"):
-                self._writer = tf.summary.create_file_writer(self.train_dir)
+            self._writer = SummaryWriter(self.train_dir)
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
@@ -253,23 +253,14 @@ class SampleMetrics(keras.callbacks.Callback):
             self._write_summaries(records, int(epoch))
 
     def _write_summaries(self, records, step):
-        tf = import_tensorflow()
-        with tf.device("cpu:0"), self._writer.as_default():
-            for record in records:
-                tf.summary.scalar(
-                    f"metrics/{record['name']}",
-                    float(record["value"]),
-                    step=step,
-                    description=json.dumps(record["protocol"]),
-                )
+        for record in records:
+            self._writer.scalar(
+                f"metrics/{record['name']}",
+                float(record["value"]),
+                step=step,
+                description=json.dumps(record["protocol"]),
+            )
         self._writer.flush()
-
-
-def _tensorboard_available():
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("tensorflow", "tensorboard")
-    )
 
 
 def _records(results, epoch, prefix):

@@ -9,6 +9,7 @@ import numpy as np
 from keras_aegan.callbacks.panels import as_image_batch
 from keras_aegan.callbacks.panels import interleave_rows
 from keras_aegan.callbacks.panels import sequence_reconstructions
+from keras_aegan.utils.event_writer import SummaryWriter
 from keras_aegan.utils.images import infer_value_range
 from keras_aegan.utils.images import tile_images
 from keras_aegan.utils.images import to_unit_range
@@ -16,22 +17,6 @@ from keras_aegan.utils.lines import line_charts
 from keras_aegan.utils.lines import sequence_value_range
 from keras_aegan.utils.scatter import scatter_image
 from keras_aegan.utils.validation import check_int
-
-_INSTALL_HINT = (
-    "TensorBoardImages writes with `tf.summary` and needs TensorFlow and "
-    "TensorBoard installed (on every Keras backend). Install them with "
-    "`pip install 'keras-aegan[tensorflow]'`."
-)
-
-
-def import_tensorflow():
-    """Imports TensorFlow lazily; raises an `ImportError` with a hint."""
-    try:
-        import tensorboard  # noqa: F401
-        import tensorflow as tf
-    except ImportError as error:
-        raise ImportError(f"{_INSTALL_HINT} Original error: {error}") from error
-    return tf
 
 
 class TensorBoardImages(keras.callbacks.Callback):
@@ -41,10 +26,11 @@ class TensorBoardImages(keras.callbacks.Callback):
     The summaries go to `{log_dir}/train`, the run that
     `keras.callbacks.TensorBoard(log_dir)` writes its training scalars
     to, so both callbacks can share one `log_dir` and TensorBoard shows
-    the images next to the loss curves. The images are written with
-    `tf.summary` from NumPy arrays, so the callback works under every
-    Keras backend (JAX, PyTorch and TensorFlow) as long as TensorFlow and
-    TensorBoard are installed.
+    the images next to the loss curves. The images are written from NumPy
+    arrays by `keras_aegan.utils.event_writer.SummaryWriter`, in the
+    format of `tf.summary.image`, with the `tensorboard` package only: the
+    callback works the same under every Keras backend and never imports
+    TensorFlow.
 
     Step convention: images of epoch index `epoch` (0-based, as passed
     to `on_epoch_end`) are written at `step=epoch`, the step Keras's
@@ -93,9 +79,9 @@ class TensorBoardImages(keras.callbacks.Callback):
     are vectors and others images) and `reference_batch` (a NumPy batch
     of training data, used when `reference_data` is not given).
 
-    TensorFlow is imported when training begins; without TensorFlow or
-    TensorBoard an `ImportError` says what to install. The summary writer
-    is flushed after every write and closed when training ends.
+    The event file is opened when training begins; without the
+    `tensorboard` package an `ImportError` says what to install. The
+    writer is flushed after every write and closed when training ends.
 
     Args:
         log_dir: The `log_dir` given to `keras.callbacks.TensorBoard`;
@@ -187,24 +173,20 @@ class TensorBoardImages(keras.callbacks.Callback):
     # ------------------------------------------------------------ writer
     def _get_writer(self):
         if self._writer is None:
-            tf = import_tensorflow()
-            with tf.device("cpu:0"):
-                self._writer = tf.summary.create_file_writer(self.train_dir)
+            self._writer = SummaryWriter(self.train_dir)
         return self._writer
 
     def _write(self, images, step):
         """Writes `{tag: uint8 (H, W, C) array}` at `step`, then flushes."""
         if not images:
             return
-        tf = import_tensorflow()
         writer = self._get_writer()
-        with tf.device("cpu:0"), writer.as_default():
-            for tag, image in images.items():
-                tf.summary.image(tag, image[None], step=step, max_outputs=1)
+        for tag, image in images.items():
+            writer.image(tag, image, step)
         writer.flush()
 
     def on_train_begin(self, logs=None):
-        # Fails before the first epoch if TensorFlow is missing.
+        # Fails before the first epoch if tensorboard is missing.
         self._get_writer()
 
     def on_train_end(self, logs=None):

@@ -24,6 +24,7 @@ from keras_aegan.metrics.reconstruction import reconstruction_error
 from keras_aegan.sampling import check_latent
 from keras_aegan.sampling import describe_latent
 from keras_aegan.sampling import latent_sampler
+from keras_aegan.utils.inference import predict_batches
 from keras_aegan.utils.validation import check_positive_int
 
 # Generated (and, for the mixtures, reference) samples of the toy data:
@@ -265,9 +266,7 @@ class EvaluationPlan:
         if extractor is None:
             return x.reshape(len(x), -1).astype("float64")
         if isinstance(extractor, keras.Model):
-            features = extractor.predict(
-                x, batch_size=self.batch_size, verbose=0
-            )
+            features = predict_batches(extractor, x, self.batch_size)
         else:
             chunks = [
                 _to_numpy(extractor(x[start : start + self.batch_size]))

@@ -3,6 +3,7 @@
 from keras_aegan.networks import autoencoder
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.phase import Phase
+from keras_aegan.utils.inference import predict_batches
 from keras_aegan.utils.validation import check_positive_int
 
 
@@ -154,12 +155,10 @@ class AutoencoderDiscriminatorGAN(AdversarialTrainer):
             NumPy array shaped like `x`.
         """
         self._require_built("discriminator_reconstruct")
-        h = self.discriminator_encoder.predict(
-            self._to_network_units(x), batch_size=batch_size, verbose=0
+        h = predict_batches(
+            self.discriminator_encoder, self._to_network_units(x), batch_size
         )
-        y = self.discriminator_decoder.predict(
-            h, batch_size=batch_size, verbose=0
-        )
+        y = predict_batches(self.discriminator_decoder, h, batch_size)
         return self.data_scaler.to_user_numpy(y)
 
     def get_config(self):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_aegan.utils.inference import predict_batches
 from keras_aegan.utils.validation import check_positive_int
 
 
@@ -46,8 +47,8 @@ class EncoderMethods:
         """
         self._require_built("encode")
         encoder = self.network_for("encoder", ema)
-        outputs = encoder.predict(
-            self._to_network_units(x), batch_size=batch_size, verbose=0
+        outputs = predict_batches(
+            encoder, self._to_network_units(x), batch_size
         )
         # float32 whatever the dtype policy (mixed precision networks
         # output float16/bfloat16): codes go back into `decode`.

@@ -8,6 +8,7 @@ from keras_aegan.trainers import data_checks
 from keras_aegan.trainers.refined_sampling import check_percentile
 from keras_aegan.trainers.refined_sampling import check_refine
 from keras_aegan.trainers.refined_sampling import rejection_sample
+from keras_aegan.utils.inference import predict_batches
 from keras_aegan.utils.validation import check_positive_int
 
 
@@ -96,9 +97,9 @@ class GeneratorMethods:
 
         def score(samples):
             x = self._to_network_units(samples)
-            return np.asarray(
-                critic.predict(x, batch_size=batch_size, verbose=0)
-            ).reshape(-1)
+            return np.asarray(predict_batches(critic, x, batch_size)).reshape(
+                -1
+            )
 
         return rejection_sample(
             n, propose, score, rng, batch_size, gamma_percentile=percentile
@@ -129,7 +130,7 @@ class GeneratorMethods:
         self._require_built("decode")
         generator = self.network_for("generator", ema)
         z = self._check_latent(z)
-        y = generator.predict(z, batch_size=batch_size, verbose=0)
+        y = predict_batches(generator, z, batch_size)
         return self.data_scaler.to_user_numpy(y)
 
     def _check_latent(self, z):

@@ -196,21 +196,7 @@ def save_png(path, image):
     >>> os.path.exists(p)
     True
     """
-    from PIL import Image
-
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        raise ValueError(
-            "`image` must be a uint8 array. "
-            f"Received: image.dtype={image.dtype}"
-        )
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4))):
-        raise ValueError(
-            "`image` must have shape (H, W), (H, W, 1), (H, W, 3) or "
-            f"(H, W, 4). Received: image.shape={image.shape}"
-        )
+    image = _png_ready(image)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -219,7 +205,7 @@ def save_png(path, image):
     )
     try:
         with os.fdopen(fd, "wb") as f:
-            Image.fromarray(np.ascontiguousarray(image)).save(f, format="PNG")
+            f.write(png_bytes(image))
         os.replace(tmp_path, path)
     except BaseException:
         if os.path.exists(tmp_path):
@@ -322,3 +308,46 @@ def upscale(image, factor):
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def png_bytes(image):
+    """Encodes a uint8 image as PNG.
+
+    Args:
+        image: uint8 array of shape `(H, W)`, `(H, W, 1)`, `(H, W, 3)` or
+            `(H, W, 4)`.
+
+    Returns:
+        The PNG file's bytes.
+
+    Example:
+
+    >>> png_bytes(np.zeros((4, 4), "uint8"))[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = _png_ready(image)
+    Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _png_ready(image):
+    """A uint8 `(H, W)`, `(H, W, 3)` or `(H, W, 4)` array, or an error."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(
+            "`image` must be a uint8 array. "
+            f"Received: image.dtype={image.dtype}"
+        )
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4))):
+        raise ValueError(
+            "`image` must have shape (H, W), (H, W, 1), (H, W, 3) or "
+            f"(H, W, 4). Received: image.shape={image.shape}"
+        )
+    return image
