@@ -60,6 +60,9 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   On 7 Dec, 11:15 (nearly the same tests, the machine slower again:
 #   TensorFlow 24.1 min against 17.0 at 08:25): lane 1 37.2
 #   min, lane 2 34.6; 39.2 min with the install.
+#   On 7 Dec, 14:15 (the machine slower again: TensorFlow 26.0 min, JAX
+#   21.2, PyTorch 10.9; soak jobs, distributed 2.7, cross-backend 4.3
+#   each): 42.3 min with the install (2.1).
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
