@@ -20,7 +20,7 @@ over 20-60, +40 over 60-120 (PyTorch: 38 KB/epoch from the start,
 smooth); hence JAX's 40-epoch warm-up in 80 epochs. PyTorch and
 TensorFlow grow linearly from the start and run 40 epochs with a
 10-epoch warm-up (`keras_aegan.testing.soak_job.EPOCHS`, `WARMUP`).
-With this statistic (7 December): JAX 32.0-36.8 KB/epoch (three runs),
+With this statistic (7 December): JAX 31.2-36.8 KB/epoch (four runs),
 PyTorch 33.6, TensorFlow 723 (the known leak below, ~700 with the
 earlier statistic too). The bound, 150 KB/epoch, sits four times above
 that creep and well below the leaks this test is for: a retraced
