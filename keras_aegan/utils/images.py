@@ -196,7 +196,7 @@ def save_png(path, image):
     >>> os.path.exists(p)
     True
     """
-    image = _png_ready(image)
+    data = png_bytes(image)  # checks the image before any file is made
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -205,7 +205,7 @@ def save_png(path, image):
     )
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(png_bytes(image))
+            f.write(data)
         os.replace(tmp_path, path)
     except BaseException:
         if os.path.exists(tmp_path):
