@@ -12,6 +12,7 @@ from keras_aegan.models.aegan_presets import AEGAN_PRESETS
 from keras_aegan.models.aegan_presets import aegan_from_preset
 from keras_aegan.models.aegan_presets import check_preset_shape
 from keras_aegan.models.dual_discriminator_gan import DualDiscriminatorGAN
+from keras_aegan.networks.defaults import WIDE_VECTOR_WIDTHS
 from keras_aegan.utils.validation import check_in_range
 
 #: AEGAN's default loss weights for vector data (`default_loss_weights`).
@@ -58,14 +59,15 @@ class AEGAN(DualDiscriminatorGAN):
     when the data is known, so also after an explicit `compile()`).
 
     Networks left as `None` are built on the first `fit()` from the data:
-    MLPs (3 hidden layers of `width` units, default 128) for vectors
-    `(N, features)`; DCGAN-style conv nets for images `(N, H, W, C)` with
-    H and W powers of two from 8 to 128 (`width` = channels of the
-    highest-resolution block, default 32); DCGAN-style 1-D conv nets for
-    sequences `(N, T, C)` (T a power of two from 8 to 1024, linear
-    generator output, default `latent_dim` 16), standardised per
-    channel. With a gradient penalty the default data discriminator has
-    no BatchNorm.
+    MLPs (3 hidden layers of `width` units; by default 256 for the
+    generator and the image discriminator, 128 for the encoder and the
+    latent discriminator) for vectors `(N, features)`; DCGAN-style conv
+    nets for images `(N, H, W, C)` with H and W powers of two from 8
+    to 128 (`width` = channels of the highest-resolution block, default
+    32); DCGAN-style 1-D conv nets for sequences `(N, T, C)` (T a power
+    of two from 8 to 1024, linear generator output, default
+    `latent_dim` 16), standardised per channel. With a gradient penalty
+    the default data discriminator has no BatchNorm.
 
     Args:
         latent_dim: Size of the code. Default: the generator's input size
@@ -76,7 +78,8 @@ class AEGAN(DualDiscriminatorGAN):
         encoder: Optional Keras model `x -> z`.
         image_discriminator: Optional Keras model `x -> (batch, 1)` logits.
         latent_discriminator: Optional Keras model `z -> (batch, 1)` logits.
-        width: Width of the default networks (see above).
+        width: Width of the default networks (see above); when given,
+            every default network has it.
         seed: Seed of the noise generator and of `generate()`.
         adversarial_loss: `"non_saturating"` (default), `"hinge"`,
             `"least_squares"` or `"wasserstein"`, for both
@@ -149,6 +152,7 @@ class AEGAN(DualDiscriminatorGAN):
         "gz_reconstructed",
     )
     refine_network = "image_discriminator"
+    default_vector_widths = WIDE_VECTOR_WIDTHS
 
     def __init__(
         self,

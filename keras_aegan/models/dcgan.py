@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_aegan.losses.objective import AdversarialObjective
+from keras_aegan.networks.defaults import WIDE_VECTOR_WIDTHS
 from keras_aegan.trainers.adversarial_trainer import AdversarialTrainer
 from keras_aegan.trainers.phase import Phase
 
@@ -25,9 +26,10 @@ class DCGAN(AdversarialTrainer):
     Terms are logged unweighted (`d_real`, `d_fake`, `g_generated`) with
     the phase totals `discriminator_loss` and `generator_loss`.
 
-    Networks left as `None` are AEGAN's defaults, built on the first
-    `fit()` (`keras_aegan.networks.default_network`, roles `"generator"`
-    and `"data_discriminator"`). Training follows the keras-io DCGAN
+    Networks left as `None` are AEGAN's defaults (for vectors, both at
+    256 units), built on the first `fit()`
+    (`keras_aegan.networks.default_network`, roles `"generator"` and
+    `"data_discriminator"`). Training follows the keras-io DCGAN
     example: Adam(2e-4, beta_1=0.5) for both phases. With no encoder, a
     DCGAN has `generate`, `decode` and `predict` but no `encode`.
 
@@ -67,6 +69,8 @@ class DCGAN(AdversarialTrainer):
     network_names = ("generator", "discriminator")
     ema_network_names = ("generator",)
     refine_network = "discriminator"
+    # AEGAN's: the anchor keeps the same generator and discriminator.
+    default_vector_widths = WIDE_VECTOR_WIDTHS
 
     def __init__(
         self,

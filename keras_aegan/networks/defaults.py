@@ -17,6 +17,13 @@ from keras_aegan.networks.sequence import sequence_generator
 DEFAULT_IMAGE_WIDTH = 32
 DEFAULT_SEQUENCE_WIDTH = 32
 DEFAULT_VECTOR_UNITS = 128
+# AEGAN's (and its DCGAN anchor's) vector generator and data
+# discriminator, `AdversarialTrainer.default_vector_widths`: on the
+# 25-mode grid, 94.5 +- 0.2 % high-quality samples over 3 seeds with
+# these two at 256 units and the encoder and latent discriminator at 128,
+# against 85.2 +- 0.9 % with all four at 128, in about half the time of
+# all four at 256 (benchmarks/quality/README.md, "Vectors").
+WIDE_VECTOR_WIDTHS = {"generator": 256, "data_discriminator": 256}
 DEFAULT_IMAGE_LATENT_DIM = 32
 # Small images (both sides at most 16 pixels) hold few factors of
 # variation: on the built-in 16x16 digits a code of 4 gave the most

@@ -175,6 +175,10 @@ class AdversarialTrainer(
     #: adds its noise to `noise_shapes()` and, with a penalty, builds the
     #: default data discriminator without BatchNorm.
     objective = None
+    #: Default widths of the vector networks of some roles (role ->
+    #: units), used where `width` is None and the data are vectors; the
+    #: other roles get `keras_aegan.networks.DEFAULT_VECTOR_UNITS`.
+    default_vector_widths = {}
     # Read-only views of the objective under the models' argument names.
     adversarial_loss = ObjectiveAttribute("adversarial_loss")
     penalty = ObjectiveAttribute("penalty")
@@ -271,9 +275,13 @@ class AdversarialTrainer(
             The `objective`'s network where it has one (a penalised data
             discriminator without BatchNorm), else
             `keras_aegan.networks.default_network(role, data_shape,
-            self.latent_dim, self.width, name=name)`.
+            self.latent_dim, self.width, name=name)`, where, for vectors
+            and `width=None`, `default_vector_widths` may give the role
+            its own width.
         """
         width = getattr(self, "width", None)
+        if width is None and len(data_shape) == 1:
+            width = self.default_vector_widths.get(role)
         if self.objective is not None:
             net = self.objective.default_network(role, data_shape, width, name)
             if net is not None:
