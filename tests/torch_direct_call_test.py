@@ -82,6 +82,45 @@ def test_outputs_and_gradients_are_bit_identical(monkeypatch):
         assert torch.equal(a, b)
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_plain_layers_run_as_torch_calls(monkeypatch, activation):
+    """Dense, ReLU and LeakyReLU run as the torch calls their `call`
+    methods reduce to: no layer's `call` runs, outputs are bit-equal."""
+    net = build_mlp(3, 2, units=16, activation=activation)
+    reference = keras.models.clone_model(net)
+    reference.set_weights(net.get_weights())
+    assert direct_call.install_direct_call(net)
+    layer_calls = []
+    for kind in (keras.layers.Dense, keras.layers.ReLU, keras.layers.LeakyReLU):
+        original = kind.call
+
+        def counting(layer, *args, _original=original, **kwargs):
+            layer_calls.append(layer)
+            return _original(layer, *args, **kwargs)
+
+        monkeypatch.setattr(kind, "call", counting)
+    x = torch.randn(8, 3)
+    y = net(x, training=True)
+    assert layer_calls == []
+    assert torch.equal(y, reference(x, training=True))
+    assert len(layer_calls) == 7  # Keras's path: 4 Dense, 3 activations
+
+
+def test_changed_layers_fall_back_to_their_call():
+    """A layer given LoRA, or a Dense with an activation, after or before
+    the direct call was installed, computes what Keras computes."""
+    inputs = keras.Input((3,))
+    h = keras.layers.Dense(4, activation="tanh")(inputs)
+    net = keras.Model(inputs, keras.layers.Dense(2)(h))
+    reference = keras.models.clone_model(net)
+    assert direct_call.install_direct_call(net)
+    net.layers[-1].enable_lora(1, b_initializer="ones")
+    reference.layers[-1].enable_lora(1, b_initializer="ones")
+    reference.set_weights(net.get_weights())
+    x = torch.randn(5, 3)
+    assert torch.equal(net(x), reference(x))
+
+
 def test_other_inputs_take_keras_path_and_saving_is_unchanged(tmp_path):
     net = build_mlp(3, 2, units=4)
     assert direct_call.install_direct_call(net)

@@ -12,10 +12,15 @@ one thread), and a train step makes 18 network calls.
 `install_direct_call(network)` gives a functional network whose graph
 is one chain of `Dense`, `ReLU` and `LeakyReLU` layers, all float32,
 without regularisers, quantisation or rematerialisation, a `forward`
-that calls those layers' `call` methods in order. The network's own
-`__call__` still runs (input checks, training flag, masks), and the
-same operations run in the same order, so outputs and gradients are
-bit-identical to Keras's path (tests/torch_direct_call_test.py).
+that runs those layers in order, each as the torch calls its `call`
+method reduces to for float32 tensors (`torch.matmul` and `torch.add`
+for a `Dense` of linear activation, `relu`, `leaky_relu`), without the
+`keras.ops` wrappers' conversions and dtype resolution; any other layer
+(a `Dense` with LoRA or an activation, a `ReLU` with a threshold) runs
+its `call` method. The network's own `__call__` still runs (input
+checks, training flag, masks), and the same torch operations run in the
+same order, so outputs and gradients are bit-identical to Keras's path
+(tests/torch_direct_call_test.py).
 Anything else (another input, a symbolic tensor, a distribution, any
 other network) takes Keras's path. Set `KERAS_AEGAN_DIRECT_CALL=0` to
 turn it off, for example to compare the two.
@@ -107,9 +112,68 @@ def _direct_forward(self, *args, **kwargs):
     ):
         return type(self).forward(self, *args, **kwargs)
     # Installed together with this method (`install_direct_call`).
-    for layer in self.__dict__[_CHAIN]:
-        x = layer.call(x)
+    for layer, step in self.__dict__[_CHAIN]:
+        x = step(layer, x)
     return x
+
+
+def _layer_call(layer, x):
+    return layer.call(x)
+
+
+def _dense(layer, x):
+    """`Dense.call` with a linear activation, as the torch calls it makes.
+
+    `ops.matmul` and `ops.add` convert their inputs (a variable to its
+    `value`, a tensor on another device to `get_device()`), resolve the
+    result dtype and cast (no-ops for float32 inputs), then call
+    `torch.matmul` and `torch.add`; those two calls are all that is left.
+    """
+    kernel = layer._kernel
+    if (
+        layer.lora_enabled
+        or layer.quantization_mode is not None
+        or kernel is None
+        or kernel.dtype != "float32"
+    ):
+        return layer.call(x)
+    w = kernel.value
+    if x.device != w.device:
+        return layer.call(x)
+    y = torch.matmul(x, w)
+    if layer.bias is not None:
+        y = torch.add(y, layer.bias.value)
+    return y
+
+
+def _relu(layer, x):
+    # `activations.relu` with its defaults: `backend.nn.relu`.
+    return torch.nn.functional.relu(x)
+
+
+def _leaky_relu(layer, x):
+    # `activations.leaky_relu`: `backend.nn.leaky_relu`.
+    return torch.nn.functional.leaky_relu(
+        x, negative_slope=layer.negative_slope
+    )
+
+
+def _step(layer):
+    """The function that runs `layer.call` on a float32 tensor."""
+    kind = type(layer)
+    if kind is keras.layers.Dense:
+        if layer.activation is keras.activations.linear:
+            return _dense
+    elif kind is keras.layers.ReLU:
+        if (
+            layer.negative_slope == 0.0
+            and layer.max_value is None
+            and layer.threshold == 0.0
+        ):
+            return _relu
+    elif kind is keras.layers.LeakyReLU:
+        return _leaky_relu
+    return _layer_call
 
 
 def install_direct_call(network):
@@ -135,7 +199,8 @@ def install_direct_call(network):
         return False
     # object.__setattr__: Keras and torch would track a tuple of layers
     # and a method as parts of the model; these are only a cache.
-    object.__setattr__(network, _CHAIN, chain)
+    steps = tuple((layer, _step(layer)) for layer in chain)
+    object.__setattr__(network, _CHAIN, steps)
     object.__setattr__(
         network, "forward", types.MethodType(_direct_forward, network)
     )
