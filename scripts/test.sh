@@ -63,6 +63,10 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   On 7 Dec, 14:15 (the machine slower again: TensorFlow 26.0 min, JAX
 #   21.2, PyTorch 10.9; soak jobs, distributed 2.7, cross-backend 4.3
 #   each): 42.3 min with the install (2.1).
+#   On 7 Dec, 17:36 (a one-thread quality run on core 1 for the first 9
+#   minutes): TensorFlow 28.8 min, JAX 23.3, PyTorch 12.5, soak jobs
+#   and distributed 3.5, cross-backend 5.3 and 5.1; 47 min with the
+#   install.
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
