@@ -105,6 +105,26 @@ def test_skip_drops_only_the_bad_update(ring):
     assert all(np.isfinite(model.generate(8, seed=0)).ravel())
 
 
+@pytest.mark.parametrize("mode", ["skip", "rollback"])
+def test_evaluate_and_validation_work_with_skipping_modes(ring, mode):
+    # A test step skips no update: it logs no skip count, and once raised
+    # a KeyError for the missing count.
+    model = small_aegan(on_nonfinite=mode)
+    history = model.fit(
+        ring[:N],
+        validation_data=ring[N : N + BATCH],
+        epochs=1,
+        batch_size=BATCH,
+        verbose=0,
+    )
+    assert np.isfinite(history.history["val_generator_loss"][0])
+    logs = model.evaluate(
+        ring[:BATCH], batch_size=BATCH, verbose=0, return_dict=True
+    )
+    assert np.isfinite(logs["generator_loss"])
+    assert logs["nonfinite_skips"] == 0.0
+
+
 def test_bad_mode_is_refused():
     with pytest.raises(ValueError, match=r"on_nonfinite='ignore'"):
         small_aegan(on_nonfinite="ignore")

@@ -679,11 +679,18 @@ class AdversarialTrainer(
     def _run_phases(self):
         return [p for p in self.phases if p.name not in self._disabled_phases]
 
+    # The log (and tracker) counting skipped updates; the backends read
+    # it here (they do not import the trainers).
+    skips_log_key = SKIPS_KEY
+
     def _update_trackers(self, logs, batch_size):
         for tracker in self._loss_trackers:
+            if tracker.name not in logs:
+                # A disabled phase's terms; the skip count in `evaluate()`.
+                continue
             if tracker.name == SKIPS_KEY:
                 tracker.update_state(logs[SKIPS_KEY])
-            elif tracker.name in logs:
+            else:
                 tracker.update_state(
                     logs[tracker.name], sample_weight=batch_size
                 )
