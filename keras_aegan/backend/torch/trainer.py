@@ -4,6 +4,7 @@ import torch
 
 from keras_aegan.backend.torch.direct_call import install_direct_call
 from keras_aegan.backend.torch.replicas import average_across_replicas
+from keras_aegan.backend.torch.trackers import update_means
 
 
 class TorchPhaseTrainer:
@@ -59,7 +60,13 @@ class TorchPhaseTrainer:
         with torch.no_grad():
             self._after_phases(logs, torch.tensor(skips))
         with torch.no_grad():
-            return self._update_trackers(logs, batch_size)
+            return self._update_torch_trackers(logs, batch_size)
+
+    def _update_torch_trackers(self, logs, batch_size):
+        # `_update_trackers` as a few torch calls (`trackers`; same values).
+        return update_means(
+            self._loss_trackers, logs, batch_size, self.skips_log_key
+        )
 
     def _train_phase(self, phase, x, noise, logs):
         """One phase's forward, gradients and update; 1.0 if skipped."""
@@ -114,4 +121,4 @@ class TorchPhaseTrainer:
                     phase, x, noise, training=False
                 )
                 logs.update(phase_logs)
-            return self._update_trackers(logs, batch_size)
+            return self._update_torch_trackers(logs, batch_size)
