@@ -191,3 +191,95 @@ def test_switch_turns_it_off(monkeypatch):
     net = build_mlp(3, 2, units=4)
     assert not direct_call.install_direct_call(net)
     assert "forward" not in vars(net)
+
+
+def _network_calls(monkeypatch, model):
+    """Records the `Layer.__call__`s of `model`'s four networks."""
+    calls = []
+    original = keras.layers.Layer.__call__
+    networks = {id(getattr(model, n)): n for n in model.network_names}
+
+    def counting(layer, *args, **kwargs):
+        if id(layer) in networks:
+            calls.append(networks[id(layer)])
+        return original(layer, *args, **kwargs)
+
+    monkeypatch.setattr(keras.layers.Layer, "__call__", counting)
+    return calls
+
+
+def test_steps_skip_the_networks_own_call(monkeypatch, ring):
+    """Inside train and test steps the plain networks run their chains
+    without `Layer.__call__`; outside, they are their own class again."""
+    model = keras_aegan.AEGAN(seed=0, width=16)
+    model.fit(ring[:64], batch_size=64, epochs=1, verbose=0)  # installs
+    classes = {n: type(getattr(model, n)) for n in model.network_names}
+    calls = _network_calls(monkeypatch, model)
+    model.fit(ring[:128], batch_size=64, epochs=1, verbose=0)
+    model.evaluate(ring[:64], batch_size=64, verbose=0)
+    assert calls == []
+    assert {n: type(getattr(model, n)) for n in model.network_names} == (
+        classes
+    )
+    assert classes["generator"] is keras.Model or issubclass(
+        classes["generator"], keras.Model
+    )
+    # Outside a step, a call takes Keras's path.
+    model.generator(torch.zeros(2, model.latent_dim))
+    assert calls == ["generator"]
+    # With the switch off, every step calls the networks through Keras.
+    monkeypatch.setenv(direct_call.ENV, "0")
+    keras_path = keras_aegan.AEGAN(seed=0, width=16)
+    keras_path.fit(ring[:64], batch_size=64, epochs=1, verbose=0)
+    calls = _network_calls(monkeypatch, keras_path)
+    keras_path.fit(ring[:64], batch_size=64, epochs=1, verbose=0)
+    assert len(calls) == 18  # a step calls AEGAN's networks 18 times
+
+
+def test_class_is_restored_when_a_step_raises(ring):
+    model = keras_aegan.AEGAN(seed=0, width=16)
+    model.fit(ring[:64], batch_size=64, epochs=1, verbose=0)
+    cls = type(model.encoder)
+
+    class Boom(RuntimeError):
+        pass
+
+    def fail(*args, **kwargs):
+        assert type(model.encoder) is not cls  # inside: swapped
+        raise Boom()
+
+    phase = model.phases[0]
+    original = phase.loss
+    object.__setattr__(phase, "loss", fail)
+    try:
+        with pytest.raises(Boom):
+            model.fit(ring[:64], batch_size=64, epochs=1, verbose=0)
+    finally:
+        object.__setattr__(phase, "loss", original)
+    assert type(model.encoder) is cls
+
+
+def test_calls_inside_direct_calls_that_are_not_plain_take_keras_path():
+    net = build_mlp(3, 2, units=4)
+    reference = keras.models.clone_model(net)
+    reference.set_weights(net.get_weights())
+    assert direct_call.install_direct_call(net)
+    hooked = []
+    with direct_call.direct_calls([net]):
+        # Keras's input check still names the wrong width.
+        with pytest.raises(ValueError, match=r"expected shape=\(None, 3\)"):
+            net(torch.ones(2, 5))
+        y64 = net(np.ones((2, 3), "float64"))  # converted by Keras
+        handle = net.register_forward_hook(lambda *a: hooked.append(1))
+        y = net(torch.ones(2, 3))
+        handle.remove()
+        z = net(torch.ones(2, 3))
+    assert hooked == [1]  # the torch hook ran: Module.__call__ did
+    assert torch.equal(y, reference(torch.ones(2, 3)))
+    assert torch.equal(z, y)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(y64),
+        keras.ops.convert_to_numpy(reference(np.ones((2, 3), "float64"))),
+    )
+    assert type(net) is keras.Model or type(net).__name__ == "Functional"
+    assert "direct" not in type(net).__module__

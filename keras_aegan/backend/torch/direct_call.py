@@ -17,15 +17,30 @@ method reduces to for float32 tensors (`torch.matmul` and `torch.add`
 for a `Dense` of linear activation, `relu`, `leaky_relu`), without the
 `keras.ops` wrappers' conversions and dtype resolution; any other layer
 (a `Dense` with LoRA or an activation, a `ReLU` with a threshold) runs
-its `call` method. The network's own `__call__` still runs (input
-checks, training flag, masks), and the same torch operations run in the
-same order, so outputs and gradients are bit-identical to Keras's path
+its `call` method. The same torch operations run in the same order, so
+outputs and gradients are bit-identical to Keras's path
 (tests/torch_direct_call_test.py).
+
+Called as `network(x)`, such a network still runs its own
+`Layer.__call__` (signature binding, input checks, the training flag,
+masks, clearing losses over every sublayer, attribute tracking: about
+as long as the matrix products of a small MLP). Inside
+`direct_calls(networks)`, which the PyTorch trainer wraps around each
+phase's loss in its train and test steps, the networks wear a subclass
+of their own class whose `__call__` runs the chain directly when that
+is what `Layer.__call__` would end up doing: a float32 matrix of the
+network's input width, no mask, no torch hooks, no activity
+regulariser, no distribution. Any other call goes to the class's own
+`__call__`. The block gives each network its own class back on the way
+out, also when the step raises, so saving, cloning and type checks
+outside the steps see the network unchanged.
+
 Anything else (another input, a symbolic tensor, a distribution, any
 other network) takes Keras's path. Set `KERAS_AEGAN_DIRECT_CALL=0` to
 turn it off, for example to compare the two.
 """
 
+import contextlib
 import os
 import types
 
@@ -36,6 +51,7 @@ import torch
 # work to `__call__` that skipping it would lose.
 _PLAIN_LAYERS = (keras.layers.Dense, keras.layers.ReLU, keras.layers.LeakyReLU)
 _CHAIN = "_keras_aegan_direct_chain"
+_FEATURES = "_keras_aegan_direct_features"
 ENV = "KERAS_AEGAN_DIRECT_CALL"
 
 
@@ -201,7 +217,104 @@ def install_direct_call(network):
     # and a method as parts of the model; these are only a cache.
     steps = tuple((layer, _step(layer)) for layer in chain)
     object.__setattr__(network, _CHAIN, steps)
+    object.__setattr__(network, _FEATURES, network.inputs[0].shape[-1])
     object.__setattr__(
         network, "forward", types.MethodType(_direct_forward, network)
     )
     return True
+
+
+# ------------------------------------------------------------------
+# The network's own `__call__`, skipped inside a train or test step.
+_DIRECT_CLASSES = {}
+
+
+def _direct_class(cls):
+    """A subclass of `cls` whose `__call__` runs a plain chain directly.
+
+    Named as `cls` (name, module, qualified name): a network wears it
+    only inside `direct_calls`, and anything that reports its class
+    there reads the original's names.
+    """
+    direct = _DIRECT_CLASSES.get(cls)
+    if direct is None:
+        direct = type(
+            cls.__name__,
+            (cls,),
+            {
+                "__call__": _direct_call,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+            },
+        )
+        _DIRECT_CLASSES[cls] = direct
+    return direct
+
+
+def _torch_hooks(module):
+    """Whether torch would run hooks around `module`'s `forward`."""
+    hooks = torch.nn.modules.module
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+        or hooks._global_forward_hooks
+        or hooks._global_forward_pre_hooks
+        or hooks._global_backward_hooks
+        or hooks._global_backward_pre_hooks
+    )
+
+
+def _direct_call(self, *args, **kwargs):
+    """`__call__` of a network inside `direct_calls` (see the module)."""
+    x = args[0] if len(args) == 1 else None
+    if (
+        not isinstance(x, torch.Tensor)
+        or x.dtype != torch.float32
+        or x.ndim != 2
+        or x.shape[1] != self.__dict__[_FEATURES]
+        or getattr(x, "_keras_mask", None) is not None
+        or kwargs.get("mask") is not None
+        or set(kwargs) - {"training", "mask"}
+        or not self.built
+        or self.activity_regularizer is not None
+        or _torch_hooks(self)
+        or keras.distribution.distribution() is not None
+    ):
+        return type(self).__mro__[1].__call__(self, *args, **kwargs)
+    for layer, step in self.__dict__[_CHAIN]:
+        x = step(layer, x)
+    return x
+
+
+@contextlib.contextmanager
+def direct_calls(networks):
+    """Within the block, `networks` with a direct chain skip `__call__`.
+
+    Args:
+        networks: Keras models; those given the direct `forward` by
+            `install_direct_call` run their chain without their own
+            `Layer.__call__` (and torch's `Module.__call__`) when called
+            with a float32 matrix of the right width, no mask, no hooks
+            and no distribution; any other call takes Keras's path.
+
+    Example:
+
+    ```python
+    with direct_calls([model.generator, model.encoder]):
+        loss = phase.loss(x, noise, training=True)
+    ```
+    """
+    swapped = []
+    try:
+        for network in networks:
+            if _CHAIN in network.__dict__:
+                cls = type(network)
+                # object.__setattr__: Keras and torch would track it.
+                object.__setattr__(network, "__class__", _direct_class(cls))
+                swapped.append((network, cls))
+        yield
+    finally:
+        for network, cls in swapped:
+            object.__setattr__(network, "__class__", cls)

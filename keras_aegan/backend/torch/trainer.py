@@ -2,6 +2,7 @@
 
 import torch
 
+from keras_aegan.backend.torch.direct_call import direct_calls
 from keras_aegan.backend.torch.direct_call import install_direct_call
 from keras_aegan.backend.torch.replicas import average_across_replicas
 from keras_aegan.backend.torch.trackers import update_means
@@ -37,10 +38,15 @@ class TorchPhaseTrainer:
             return
         # object.__setattr__: a cache flag, not model state to track.
         object.__setattr__(self, "_direct_calls_installed", True)
-        for name in self.network_names:
-            network = getattr(self, name, None)
-            if network is not None:
-                install_direct_call(network)
+        for network in self._step_networks():
+            install_direct_call(network)
+
+    def _step_networks(self):
+        return [
+            network
+            for network in (getattr(self, n, None) for n in self.network_names)
+            if network is not None
+        ]
 
     def train_step(self, data):
         self._install_direct_calls()
@@ -78,7 +84,8 @@ class TorchPhaseTrainer:
         skip_mode = self.nonfinite_policy.skips
         own = self.own_state(phase) if skip_mode else []
         before = [v.value.detach().clone() for v in own]
-        total, phase_logs = self._phase_loss(phase, x, noise, training=True)
+        with direct_calls(self._step_networks()):
+            total, phase_logs = self._phase_loss(phase, x, noise, training=True)
         with torch.no_grad():
             for v, value in zip(frozen, saved):
                 v.assign(value)
@@ -116,9 +123,10 @@ class TorchPhaseTrainer:
                 data, self.eval_seed_generator
             )
             logs = {}
-            for phase in self.phases:
-                _, phase_logs = self._phase_loss(
-                    phase, x, noise, training=False
-                )
-                logs.update(phase_logs)
+            with direct_calls(self._step_networks()):
+                for phase in self.phases:
+                    _, phase_logs = self._phase_loss(
+                        phase, x, noise, training=False
+                    )
+                    logs.update(phase_logs)
             return self._update_torch_trackers(logs, batch_size)
