@@ -283,3 +283,16 @@ def test_calls_inside_direct_calls_that_are_not_plain_take_keras_path():
     )
     assert type(net) is keras.Model or type(net).__name__ == "Functional"
     assert "direct" not in type(net).__module__
+
+
+def test_nothing_is_swapped_while_torch_compile_traces(monkeypatch):
+    net = build_mlp(3, 2, units=4)
+    assert direct_call.install_direct_call(net)
+    cls = type(net)
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+    with direct_call.direct_calls([net]):
+        assert type(net) is cls
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: False)
+    with direct_call.direct_calls([net]):
+        assert type(net) is not cls and isinstance(net, cls)
+    assert type(net) is cls

@@ -298,6 +298,7 @@ def direct_calls(networks):
             `Layer.__call__` (and torch's `Module.__call__`) when called
             with a float32 matrix of the right width, no mask, no hooks
             and no distribution; any other call takes Keras's path.
+            Nothing changes while `torch.compile` traces the step.
 
     Example:
 
@@ -306,6 +307,12 @@ def direct_calls(networks):
         loss = phase.loss(x, noise, training=True)
     ```
     """
+    if torch.compiler.is_compiling():
+        # `torch.compile` traces the step once; Keras's per-call Python
+        # costs nothing in its graph, and a class swapped while tracing
+        # would only break the graph.
+        yield
+        return
     swapped = []
     try:
         for network in networks:
