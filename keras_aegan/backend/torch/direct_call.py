@@ -115,8 +115,8 @@ def plain_chain(network):
     return chain
 
 
-def _direct_forward(self, *args, **kwargs):
-    """`forward` of a network with a plain chain (see the module)."""
+def _plain_input(args, kwargs):
+    """The float32 matrix a plain chain can take directly, or `None`."""
     x = args[0] if len(args) == 1 else None
     if (
         not isinstance(x, torch.Tensor)
@@ -126,6 +126,14 @@ def _direct_forward(self, *args, **kwargs):
         or set(kwargs) - {"training", "mask"}
         or keras.distribution.distribution() is not None
     ):
+        return None
+    return x
+
+
+def _direct_forward(self, *args, **kwargs):
+    """`forward` of a network with a plain chain (see the module)."""
+    x = _plain_input(args, kwargs)
+    if x is None:
         return type(self).forward(self, *args, **kwargs)
     # Installed together with this method (`install_direct_call`).
     for layer, step in self.__dict__[_CHAIN]:
@@ -268,19 +276,14 @@ def _torch_hooks(module):
 
 def _direct_call(self, *args, **kwargs):
     """`__call__` of a network inside `direct_calls` (see the module)."""
-    x = args[0] if len(args) == 1 else None
+    x = _plain_input(args, kwargs)
     if (
-        not isinstance(x, torch.Tensor)
-        or x.dtype != torch.float32
-        or x.ndim != 2
+        x is None
         or x.shape[1] != self.__dict__[_FEATURES]
         or getattr(x, "_keras_mask", None) is not None
-        or kwargs.get("mask") is not None
-        or set(kwargs) - {"training", "mask"}
         or not self.built
         or self.activity_regularizer is not None
         or _torch_hooks(self)
-        or keras.distribution.distribution() is not None
     ):
         return type(self).__mro__[1].__call__(self, *args, **kwargs)
     for layer, step in self.__dict__[_CHAIN]:
