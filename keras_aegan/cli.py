@@ -396,6 +396,14 @@ def _add_anomaly(commands):
         "latent score ranked worse in every benchmark protocol))",
     )
     p.add_argument(
+        "--n-neighbors",
+        type=_positive,
+        default=5,
+        help="for --score neighbors: which nearest training sample's "
+        "distance in the discriminator's feature space scores "
+        "(default: 5)",
+    )
+    p.add_argument(
         "--contamination",
         type=_contamination,
         default=0.1,

@@ -130,6 +130,7 @@ def _run_record(args, detector):
         "latent_dim": args.latent_dim,
         "width": args.width,
         "seed": args.seed,
+        "n_neighbors": args.n_neighbors,
     }
     record.update({name: getattr(args, name, None) for name in FLAGS})
     return record
@@ -170,6 +171,7 @@ def anomaly_fit(args):
         batch_size=args.batch_size,
         seed=args.seed,
         model_kwargs=model_kwargs or None,
+        n_neighbors=args.n_neighbors,
         verbose=args.verbose,
     )
     print(

@@ -4,6 +4,7 @@ Also GANomaly's latent score and the pure helpers of
 benchmarks/anomaly (metrics, leak-free splits; no training).
 """
 
+import json
 import os
 import sys
 
@@ -24,6 +25,7 @@ from keras_aegan.anomaly import AnomalyDetector
 from keras_aegan.anomaly import LatentSearch
 from keras_aegan.anomaly import ModelScorer
 from keras_aegan.anomaly import train_encoder
+from keras_aegan.anomaly.model_scorer import kth_neighbor_distance
 from keras_aegan.anomaly.model_scorer import model_parts
 from keras_aegan.models import GANomaly
 
@@ -312,6 +314,168 @@ def test_scores_match_numpy_on_trained_aegan(fitted, score):
     )
 
 
+def _kth_distances(bank, queries, k, own=None):
+    """Brute-force k-th neighbour distances; `own[i]`: bank row to skip."""
+    d = np.linalg.norm(queries[:, None, :] - bank[None, :, :], axis=-1)
+    if own is not None:
+        for i, row in enumerate(own):
+            if row >= 0:
+                d[i, row] = np.inf
+    return np.sort(d, axis=1)[:, k - 1]
+
+
+def test_kth_neighbor_distance_against_brute_force():
+    rng = np.random.default_rng(3)
+    bank = rng.normal(size=(40, 5))
+    queries = np.concatenate([rng.normal(size=(7, 5)), bank[[4, 9, 4]]])
+    for k in (1, 3, 40):
+        np.testing.assert_allclose(
+            kth_neighbor_distance(bank, queries, k, chunk=4),
+            _kth_distances(bank, queries, k),
+            rtol=1e-9,
+            atol=1e-9,
+        )
+    # A query that is a bank row skips itself: its nearest neighbour is
+    # another row, not the distance 0 to itself.
+    own = np.r_[np.full(7, -1), 4, 9, 4]
+    found = kth_neighbor_distance(bank, queries, 1, own, chunk=4)
+    np.testing.assert_allclose(
+        found, _kth_distances(bank, queries, 1, own), rtol=1e-9, atol=1e-9
+    )
+    assert np.all(found[7:] > 0.0)
+    with pytest.raises(ValueError, match="Received: 40 reference samples"):
+        kth_neighbor_distance(bank, queries, 41)
+    with pytest.raises(ValueError, match="besides the query"):
+        kth_neighbor_distance(bank, queries, 40, own)
+    with pytest.raises(ValueError, match="Received: 2 entries for 10"):
+        kth_neighbor_distance(bank, queries, 1, own[:2])
+
+
+@pytest.mark.parametrize("validation", [0.0, VALIDATION])
+def test_neighbors_score_matches_numpy(fitted, validation):
+    trained, x, inliers, directions = fitted
+    model = trained.model_
+    k = 3
+    detector = AnomalyDetector(
+        model=model,
+        score="neighbors",
+        n_neighbors=k,
+        validation_fraction=validation,
+        seed=0,
+    ).fit(x)
+    assert detector.components_ == ("neighbors",)
+
+    def features(data):
+        d = model.image_discriminator
+        return _numpy_forward(d, [_network_units(model, data)], True)
+
+    n_val = int(round(validation * N_TRAIN))
+    order = np.random.default_rng(0).permutation(N_TRAIN)
+    if n_val:
+        train_rows, val_rows = order[n_val:], order[:n_val]
+    else:
+        train_rows, val_rows = np.arange(N_TRAIN), None
+    bank = features(x[train_rows])
+    own = np.full(N_TRAIN, -1)
+    own[train_rows] = np.arange(len(train_rows))
+    # Training rows are scored leave-one-out, validation rows plainly.
+    on_x = _kth_distances(bank, features(x), k, own)
+    reference = on_x[train_rows] if val_rows is None else on_x[val_rows]
+    x_test = np.concatenate([inliers[:32], 4.0 * directions[:32]])
+    expected = _z(_kth_distances(bank, features(x_test), k), reference)
+    np.testing.assert_allclose(
+        detector.decision_function(x_test), expected, atol=TOL, rtol=TOL
+    )
+    np.testing.assert_allclose(
+        detector.decision_scores_, _z(on_x, reference), atol=TOL, rtol=TOL
+    )
+    # A sample's score does not depend on what it is scored with.
+    alone = detector.decision_function(inliers[:8])
+    mixed = detector.decision_function(
+        np.concatenate([inliers[:8], 50.0 + directions[:8]])
+    )
+    np.testing.assert_array_equal(mixed[:8], alone)
+
+
+def test_neighbors_score_saves_its_reference_features(fitted, tmp_path):
+    trained, x, inliers, directions = fitted
+    detector = AnomalyDetector(
+        model=trained.model_, score="neighbors", n_neighbors=2
+    ).fit(x)
+    detector.save(tmp_path / "d")
+    assert sorted(os.listdir(tmp_path / "d")) == [
+        "detector.json",
+        "model.keras",
+        "neighbors.npy",
+    ]
+    loaded = AnomalyDetector.load(tmp_path / "d")
+    assert loaded.n_neighbors == 2 and loaded._scorer.n_neighbors == 2
+    np.testing.assert_array_equal(
+        loaded._scorer.neighbor_features, detector._scorer.neighbor_features
+    )
+    x_new = np.concatenate([inliers, 4.0 * directions])
+    np.testing.assert_array_equal(
+        loaded.decision_function(x_new), detector.decision_function(x_new)
+    )
+    assert loaded.threshold_ == detector.threshold_
+    # Detectors of other scores keep writing the older format.
+    trained.save(tmp_path / "r")
+    assert not os.path.exists(tmp_path / "r" / "neighbors.npy")
+    for name, version in (("d", 3), ("r", 1)):
+        with open(tmp_path / name / "detector.json") as f:
+            assert json.load(f)["format_version"] == version
+
+
+def test_neighbors_score_of_models_without_encoder_and_joint():
+    x, inliers, _ = _blob(2)
+    # DCGAN: the image discriminator's features, no encoder trained.
+    model = _built(keras_aegan.DCGAN)
+    detector = AnomalyDetector(model=model, score="neighbors").fit(x)
+    assert detector.encoder_ is None
+    d = model.discriminator
+    bank = _numpy_forward(d, [_network_units(model, x)], True)
+    test = _numpy_forward(d, [_network_units(model, inliers)], True)
+    reference = _kth_distances(bank, bank, 5, np.arange(len(bank)))
+    np.testing.assert_allclose(
+        detector.decision_function(inliers),
+        _z(_kth_distances(bank, test, 5), reference),
+        atol=TOL,
+        rtol=TOL,
+    )
+    # BiGAN: the joint discriminator's features of (x, E(x)).
+    model = _built(keras_aegan.BiGAN)
+    detector = AnomalyDetector(model=model, score="neighbors").fit(x)
+
+    def joint_features(data):
+        xn = _network_units(model, data)
+        z = _numpy_forward(model.encoder, [xn])
+        return _numpy_forward(model.discriminator, [xn, z], True)
+
+    bank, test = joint_features(x), joint_features(inliers)
+    reference = _kth_distances(bank, bank, 5, np.arange(len(bank)))
+    np.testing.assert_allclose(
+        detector.decision_function(inliers),
+        _z(_kth_distances(bank, test, 5), reference),
+        atol=TOL,
+        rtol=TOL,
+    )
+
+
+def test_neighbors_score_errors():
+    x = _blob()[0]
+    model = _built(keras_aegan.AEGAN)
+    with pytest.raises(ValueError, match="n_neighbors"):
+        AnomalyDetector(model=model, score="neighbors", n_neighbors=0).fit(x)
+    with pytest.raises(ValueError, match="Received: 6 training samples"):
+        AnomalyDetector(model=model, score="neighbors", n_neighbors=6).fit(
+            x[:6]
+        )
+    with pytest.raises(ValueError, match="fit_neighbors"):
+        ModelScorer(model).compute(x, ("neighbors",))
+    with pytest.raises(ValueError, match="BEGAN does not support"):
+        AnomalyDetector(model="began", score="neighbors").fit(x)
+
+
 @pytest.mark.parametrize("score", ["discriminator", "feature"])
 def test_joint_discriminator_scores_of_bigan(score):
     model = _built(keras_aegan.BiGAN)
@@ -588,6 +752,7 @@ def test_supported_scores():
         "feature",
         "latent",
         "discriminator",
+        "neighbors",
         "combined",
         "iterative",
     )
@@ -596,6 +761,7 @@ def test_supported_scores():
     )
     assert ModelScorer.scores_for(keras_aegan.DCGAN) == (
         "discriminator",
+        "neighbors",
         "combined",
         "iterative",
     )

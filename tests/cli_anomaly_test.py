@@ -245,6 +245,32 @@ def test_fit_and_score_a_table(tmp_path, monkeypatch):
     assert {k: after[k] for k in before} == before
 
 
+def test_fit_and_score_with_the_neighbors_score(tmp_path):
+    rng = np.random.default_rng(1)
+    np.save(tmp_path / "normal.npy", rng.normal(size=(40, 3)))
+    np.save(tmp_path / "new.npy", np.r_[rng.normal(size=(4, 3)), [[9.0] * 3]])
+    out_dir = tmp_path / "det"
+    code, out = _main(["anomaly", "fit", "--data", tmp_path / "normal.npy",
+                       "--score", "neighbors", "--n-neighbors", "3",
+                       "--output", out_dir, *FIT])  # fmt: skip
+    assert code == 0 and "Score:            'neighbors'" in out
+    assert (out_dir / "neighbors.npy").exists()
+    detector = AnomalyDetector.load(out_dir)
+    assert detector.n_neighbors == 3
+    assert detector._scorer.neighbor_features.shape[0] == 40
+    assert json.loads((out_dir / "run.json").read_text())["n_neighbors"] == 3
+    csv_path = tmp_path / "s.csv"
+    code, _ = _main(["anomaly", "score", out_dir, "--output-csv", csv_path,
+                     "--data", tmp_path / "new.npy"])  # fmt: skip
+    assert code == 0
+    scores = [float(r["score"]) for r in _read_csv(csv_path)]
+    np.testing.assert_array_equal(
+        scores, detector.decision_function(np.load(tmp_path / "new.npy"))
+    )
+    # The far point is scored above every normal one.
+    assert scores[-1] > max(scores[:-1])
+
+
 def test_bad_input_fails_clearly_and_writes_nothing(
     folders, image_detector, tmp_path
 ):

@@ -53,9 +53,13 @@ DEFAULT_DETECTORS = DETECTORS[:-3]
 #: keras_aegan models: class name and the scores reported for each.
 MODEL_SCORES = {
     "ganomaly": ("GANomaly", ("latent", "reconstruction")),
-    "aegan": ("AEGAN", ("reconstruction", "feature", "latent", "combined")),
-    # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it.
-    "dcgan": ("DCGAN", ("feature", "reconstruction")),
+    "aegan": (
+        "AEGAN",
+        ("reconstruction", "feature", "latent", "combined", "neighbors"),
+    ),
+    # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it
+    # (not for "neighbors": the discriminator's features need none).
+    "dcgan": ("DCGAN", ("feature", "reconstruction", "neighbors")),
     # ALAD: feature = reconstruction + kappa * D_xx feature residual.
     "alad": ("ALAD", ("feature", "reconstruction")),
 }

@@ -29,13 +29,16 @@ from keras_aegan.utils.validation import check_positive_int
 MODEL_FILE = "model.keras"
 ENCODER_FILE = "encoder.keras"
 STATE_FILE = "detector.json"
+NEIGHBORS_FILE = "neighbors.npy"
 # The scores that need an encoder; for a model without one `fit` trains
 # it (f-AnoGAN's izi_f).
 ENCODER_SCORES = ("reconstruction", "feature", "latent")
 FORMAT = "keras_aegan.AnomalyDetector"
-# Version 2 adds `encoder_file` (an izi_f encoder); a detector without one
-# is still written as version 1, which older releases read.
-FORMAT_VERSION = 2
+# Version 2 adds `encoder_file` (an izi_f encoder), version 3
+# `neighbors_file` (the reference features of the "neighbors" score); a
+# detector without them is still written as the lowest version that holds
+# it, which older releases read.
+FORMAT_VERSION = 3
 PROBABILITY_METHODS = ("linear", "unify")
 # The models a name may pick (`model="bigan"`), by lower-case name.
 _MODEL_NAMES = {
@@ -59,6 +62,7 @@ _SAVED_PARAMS = (
     "search_steps",
     "search_learning_rate",
     "ema",
+    "n_neighbors",
     "verbose",
 )
 
@@ -101,6 +105,12 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
       model's second encoder where it has one (`GANomaly`), else `E`.
     - `"discriminator"`: EGBAD/ALAD, the negated discriminator logit of
       `x` (AEGAN, DCGAN, VAEGAN) or of `(x, E(x))` (BiGAN/ALI).
+    - `"neighbors"`: deep nearest neighbours, the distance from the
+      discriminator's features of `x` to the `n_neighbors`-th nearest
+      features of the training split (kept with the detector: memory
+      grows with the training data). A training sample is not its own
+      neighbour. Needs a discriminator, not an encoder (DCGAN scores
+      so without an izi_f encoder).
     - `"combined"`: the sum of the z-scored reconstruction, feature
       residual, latent and discriminator components the model has.
     - `"iterative"`: AnoGAN's per-sample latent search
@@ -137,7 +147,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             the others, GANomaly included: its paper's `"latent"`
             score ranked worse in every benchmark protocol), or one of
             `"reconstruction"`, `"feature"`, `"latent"`,
-            `"discriminator"`, `"combined"`, `"iterative"`.
+            `"discriminator"`, `"neighbors"`, `"combined"`,
+            `"iterative"`.
         contamination: Share of anomalies expected in the training data,
             in (0, 0.5]; sets `threshold_`.
         kappa: Weight of the feature residual in `"feature"` (f-AnoGAN's
@@ -166,6 +177,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             their moving averages where the model keeps them (as
             `model.encode`), True the moving averages, False the trained
             weights (see `ModelScorer`).
+        n_neighbors: Which neighbour's distance `"neighbors"` scores
+            (1 = the nearest; PyOD's KNN default 5).
         verbose: Passed to the model's `fit()`.
 
     Attributes (after `fit`):
@@ -227,6 +240,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         search_steps=100,
         search_learning_rate=0.05,
         ema=None,
+        n_neighbors=5,
         verbose=0,
     ):
         # scikit-learn: store the arguments unchanged; `fit` checks them.
@@ -242,6 +256,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         self.search_steps = search_steps
         self.search_learning_rate = search_learning_rate
         self.ema = ema
+        self.n_neighbors = n_neighbors
         self.verbose = verbose
 
     def __sklearn_clone__(self):
@@ -270,6 +285,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         check_positive_int("batch_size", self.batch_size)
         check_int("search_steps", self.search_steps, 0)
         check_positive("search_learning_rate", self.search_learning_rate)
+        check_positive_int("n_neighbors", self.n_neighbors)
         fraction = self.validation_fraction
         check_in_range("validation_fraction", fraction, 0.0, 1.0)
         if fraction == 1.0:
@@ -390,11 +406,15 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                 f"validation_fraction={self.validation_fraction!r} with "
                 f"{len(x)} samples"
             )
+        # bank_rows[i]: the row of x[i] in x_train, -1 for validation rows.
         if n_val > 0:
             order = rng.permutation(len(x))
             x_val, x_train = x[order[:n_val]], x[order[n_val:]]
+            bank_rows = np.full(len(x), -1, "int64")
+            bank_rows[order[n_val:]] = np.arange(len(x_train))
         else:
             x_val, x_train = None, x
+            bank_rows = np.arange(len(x))
         if train:
             model.fit(
                 x_train,
@@ -416,8 +436,19 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             )
             scorer = self._make_scorer(model, encoder)
         components = scorer.components(score)
-        reference = x_train if x_val is None else x_val
-        raw = scorer.compute(reference, components)
+        if "neighbors" in components:
+            if len(x_train) <= self.n_neighbors:
+                raise ValueError(
+                    f"score='neighbors' with n_neighbors={self.n_neighbors} "
+                    f"needs more than {self.n_neighbors} training samples "
+                    "(a training sample is not its own neighbour). "
+                    f"Received: {len(x_train)} training samples"
+                )
+            scorer.fit_neighbors(x_train)
+        if x_val is None:
+            raw = scorer.compute(x_train, components, bank_rows)
+        else:
+            raw = scorer.compute(x_val, components)
         self.model_ = model
         self.encoder_ = encoder
         self._scorer = scorer
@@ -433,7 +464,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         self.data_shape_ = tuple(int(s) for s in x.shape[1:])
         if x.ndim == 2:
             self.n_features_in_ = int(x.shape[1])
-        self.decision_scores_ = self.decision_function(x)
+        # Leave-one-out for the training rows' "neighbors" distances.
+        self.decision_scores_ = self._decision(x, bank_rows)
         self._set_threshold()
         return self
 
@@ -444,6 +476,7 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             "search_steps": self.search_steps,
             "search_learning_rate": self.search_learning_rate,
             "ema": self.ema,
+            "n_neighbors": self.n_neighbors,
         }
         return ModelScorer(model, encoder=encoder, **settings)
 
@@ -468,8 +501,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
             Float64 array `(n_samples,)`.
         """
         check_is_fitted(self, "normalization_")
-        x = self._check_data(X)
-        raw = self._scorer.compute(x, self.components_)
+        return self._decision(self._check_data(X))
+
+    def _decision(self, x, bank_rows=None):
+        raw = self._scorer.compute(x, self.components_, bank_rows)
         total = np.zeros(len(x), "float64")
         for name in self.components_:
             stats = self.normalization_[name]
@@ -533,7 +568,8 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
 
         The directory holds the model (`model.keras`, as
         `model_.save`), the izi_f encoder where one was trained
-        (`encoder.keras`), and `detector.json`: the constructor arguments
+        (`encoder.keras`), the reference features of the `"neighbors"`
+        score (`neighbors.npy`), and `detector.json`: the constructor arguments
         (`model_kwargs` only if JSON can hold it), the score, the
         normalisation statistics, the training scores and the threshold,
         floats written exactly. Existing files of the same names are
@@ -555,9 +591,14 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         params = {name: getattr(self, name) for name in _SAVED_PARAMS}
         params["model_kwargs"] = _json_or_none(params["model_kwargs"])
         scorer = self._scorer
+        bank = scorer.neighbor_features
+        if bank is not None:
+            version = 3
+        else:
+            version = 1 if self.encoder_ is None else 2
         state = {
             "format": FORMAT,
-            "format_version": 1 if self.encoder_ is None else 2,
+            "format_version": version,
             "model_class": type(self.model_).__name__,
             "params": params,
             "scorer": {
@@ -566,8 +607,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
                 "search_steps": scorer.search.steps,
                 "search_learning_rate": scorer.search.learning_rate,
                 "ema": scorer.ema,
+                "n_neighbors": scorer.n_neighbors,
             },
             "encoder_file": None if self.encoder_ is None else ENCODER_FILE,
+            "neighbors_file": None if bank is None else NEIGHBORS_FILE,
             "score_name": self.score_name_,
             "components": list(self.components_),
             "normalization": self.normalization_,
@@ -578,6 +621,10 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         self.model_.save(os.path.join(path, MODEL_FILE))
         if self.encoder_ is not None:
             self.encoder_.save(os.path.join(path, ENCODER_FILE))
+        if bank is not None:
+            with atomic_path(os.path.join(path, NEIGHBORS_FILE)) as tmp:
+                with open(tmp, "wb") as f:
+                    np.save(f, bank, allow_pickle=False)
         with atomic_path(os.path.join(path, STATE_FILE)) as tmp:
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(state, f, indent=1)
@@ -636,6 +683,11 @@ class AnomalyDetector(sklearn.base.OutlierMixin, sklearn.base.BaseEstimator):
         detector._scorer = detector._make_scorer(
             model, encoder, state["scorer"]
         )
+        if state.get("neighbors_file"):
+            detector._scorer.neighbor_features = np.load(
+                os.path.join(path, state["neighbors_file"]),
+                allow_pickle=False,
+            )
         detector.score_name_ = state["score_name"]
         detector.components_ = tuple(state["components"])
         detector.normalization_ = {

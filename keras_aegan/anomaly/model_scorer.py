@@ -14,6 +14,7 @@ SCORES = (
     "feature",
     "latent",
     "discriminator",
+    "neighbors",
     "combined",
     "iterative",
 )
@@ -148,6 +149,68 @@ def default_score(model):
     return "feature" if can_train_encoder(model) else DEFAULT_SCORE
 
 
+def kth_neighbor_distance(bank, queries, k, bank_rows=None, chunk=1024):
+    """Euclidean distance from each query to its `k`-th nearest bank row.
+
+    Brute force in float64, `chunk` queries at a time. A query that is
+    itself a row of the bank (`bank_rows[i] >= 0`, its index there) is
+    not its own neighbour: that row is left out of its search, so the
+    training data's own scores are leave-one-out scores, on the same
+    scale as those of unseen data.
+
+    Args:
+        bank: Array `(m, d)` of reference features.
+        queries: Array `(n, d)`.
+        k: Which neighbour (1 = the nearest).
+        bank_rows: `None`, or int array `(n,)`: the bank index of each
+            query, -1 for a query outside the bank.
+        chunk: Queries per distance block (memory `chunk * m` floats).
+
+    Returns:
+        Float64 array `(n,)`.
+
+    Example:
+
+    ```python
+    bank = np.array([[0.0], [1.0], [3.0]])
+    kth_neighbor_distance(bank, np.array([[0.0]]), k=2)  # [1.0]
+    kth_neighbor_distance(bank, np.array([[0.0]]), 2, np.array([0]))
+    # [3.0]: the query is bank row 0, so its neighbours are 1.0 and 3.0
+    ```
+    """
+    bank = np.asarray(bank, "float64").reshape(len(bank), -1)
+    queries = np.asarray(queries, "float64").reshape(len(queries), -1)
+    if bank_rows is not None:
+        bank_rows = np.asarray(bank_rows, "int64").reshape(-1)
+        if len(bank_rows) != len(queries):
+            raise ValueError(
+                "`bank_rows` needs one entry per query. Received: "
+                f"{len(bank_rows)} entries for {len(queries)} queries"
+            )
+    available = len(bank) - (0 if bank_rows is None else 1)
+    if not 1 <= k <= available:
+        raise ValueError(
+            f"The {k}-th nearest neighbour needs at least {k} reference "
+            f"samples besides the query. Received: {len(bank)} reference "
+            f"samples (n_neighbors={k})"
+        )
+    bank_sq = np.sum(np.square(bank), axis=1)
+    out = np.empty(len(queries), "float64")
+    for start in range(0, len(queries), chunk):
+        q = queries[start : start + chunk]
+        d2 = np.sum(np.square(q), axis=1)[:, None] + bank_sq[None, :]
+        d2 -= 2.0 * (q @ bank.T)
+        np.maximum(d2, 0.0, out=d2)
+        if bank_rows is not None:
+            rows = bank_rows[start : start + chunk]
+            inside = np.nonzero(rows >= 0)[0]
+            d2[inside, rows[inside]] = np.inf
+        out[start : start + chunk] = np.sqrt(
+            np.partition(d2, k - 1, axis=1)[:, k - 1]
+        )
+    return out
+
+
 def _mean_square(a, b):
     diff = np.asarray(a, "float64") - np.asarray(b, "float64")
     return np.mean(np.square(diff.reshape(len(diff), -1)), axis=1)
@@ -178,6 +241,13 @@ class ModelScorer:
     - `"discriminator"` (EGBAD): the negated logit of the image
       discriminator on `x`, or of a joint discriminator on `(x, E(x))`,
       so higher means less like the training data.
+    - `"neighbors"` (nearest neighbours in the discriminator's feature
+      space): the Euclidean distance from `f(x)` to its `n_neighbors`-th
+      nearest feature vector of the reference data given to
+      `fit_neighbors` (the training split), where `f` is the feature
+      network of `"feature"` applied to `x` alone (`f(x, E(x))` for a
+      joint discriminator, `f(x, x)` for ALAD's cycle discriminator).
+      It needs no encoder for an image discriminator (DCGAN).
     - `"iterative"` (AnoGAN): the residual after a per-sample latent
       search (`LatentSearch`), the slow reference.
 
@@ -211,6 +281,8 @@ class ModelScorer:
             networks.
         encoder: `None`, or an encoder network (data in network units
             to codes) for a model that has none (`can_train_encoder`).
+        n_neighbors: Which neighbour's distance `"neighbors"` scores
+            (1 = the nearest).
 
     Example:
 
@@ -231,6 +303,7 @@ class ModelScorer:
         search_learning_rate=0.05,
         ema=None,
         encoder=None,
+        n_neighbors=5,
     ):
         if getattr(model, "data_shape", None) is None:
             raise ValueError(
@@ -240,6 +313,9 @@ class ModelScorer:
         self.model = model
         self.kappa = float(kappa)
         self.batch_size = check_positive_int("batch_size", batch_size)
+        self.n_neighbors = check_positive_int("n_neighbors", n_neighbors)
+        #: Features of the reference data (`fit_neighbors`), or None.
+        self.neighbor_features = None
         self.ema = ema
         self.parts = model_parts(model)
         self.generator = model.network_for(self.parts["generator"], ema)
@@ -298,6 +374,7 @@ class ModelScorer:
             found.append("latent")
         if discriminator:
             found.append("discriminator")
+            found.append("neighbors")
         if found:
             found.append("combined")
         if parts["generator"] is not None:
@@ -328,6 +405,7 @@ class ModelScorer:
             "latent": "an encoder and a generator",
             "feature": "an encoder, a generator and a discriminator",
             "discriminator": "a data or joint discriminator",
+            "neighbors": "a data or joint discriminator",
             "combined": "the parts of at least one one-pass score",
             "iterative": "a generator",
         }[score]
@@ -347,7 +425,7 @@ class ModelScorer:
             `"feature"` or `"iterative"`).
         """
         self.check_score(self.model, score, self.trained_encoder is not None)
-        if score == "feature":
+        if score in ("feature", "neighbors"):
             self.feature_network()  # a clear error before any scoring
         if score != "combined":
             return (score,)
@@ -488,12 +566,46 @@ class ModelScorer:
         codes = codes if convert is None else convert(codes)
         return np.asarray(codes, "float32")
 
-    def compute(self, x, components):
+    def _features_alone(self, x, z=None):
+        """`f(x)` of the `"neighbors"` score, `x` in network units."""
+        f = self.feature_network()
+        if self.pair_features:  # ALAD's cycle discriminator: f(x, x)
+            inputs = [x, x]
+        elif self.joint and f is not getattr(
+            self.model, "discriminator_features", None
+        ):  # a joint discriminator: f(x, E(x))
+            inputs = [x, self._encode(x) if z is None else z]
+        else:
+            inputs = x
+        features = self._predict(f, inputs)
+        return features.reshape(len(x), -1)
+
+    def fit_neighbors(self, x):
+        """Keeps the features of reference data for `"neighbors"`.
+
+        Args:
+            x: NumPy array `(n, *data_shape)` in the data's units: data
+                assumed normal (the training split).
+
+        Example:
+
+        ```python
+        scorer.fit_neighbors(x_train)
+        scorer.compute(x_test, ("neighbors",))["neighbors"]
+        ```
+        """
+        self.neighbor_features = self._features_alone(self.network_units(x))
+
+    def compute(self, x, components, bank_rows=None):
         """Raw values of the given components for data in user units.
 
         Args:
             x: NumPy array `(n, *data_shape)` in the data's units.
             components: Names from `components(score)`.
+            bank_rows: For `"neighbors"`: `None`, or int array `(n,)`
+                giving, for each sample of `x` that is a row of the
+                reference data of `fit_neighbors`, its index there (-1
+                for the others), so that it is not its own neighbour.
 
         Returns:
             Dict of component name to float64 array `(n,)`.
@@ -501,6 +613,19 @@ class ModelScorer:
         x = self.network_units(x)
         wanted = set(components)
         out = {}
+        if "neighbors" in wanted:
+            if self.neighbor_features is None:
+                raise ValueError(
+                    "The 'neighbors' score measures distances to reference "
+                    "features, and there are none: call "
+                    "`fit_neighbors(x_train)` first."
+                )
+            out["neighbors"] = kth_neighbor_distance(
+                self.neighbor_features,
+                self._features_alone(x),
+                self.n_neighbors,
+                bank_rows,
+            )
         needs_pass = wanted & {
             "reconstruction",
             "feature",
