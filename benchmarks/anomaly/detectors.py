@@ -191,6 +191,24 @@ class NeuralDetector:
         return {"selected_epoch": epoch, "validation_curve": curve}
 
 
+def score_settings(name):
+    """`AnomalyDetector` arguments of a score name of the benchmark.
+
+    `"neighbors_k1"` is `score="neighbors", n_neighbors=1`; any other
+    name is the score itself.
+
+    Example:
+
+    ```python
+    score_settings("neighbors_k5")  # {'score': 'neighbors', 'n_neighbors': 5}
+    ```
+    """
+    base, sep, k = name.partition("_k")
+    if base == "neighbors" and sep:
+        return {"score": base, "n_neighbors": int(k)}
+    return {"score": name}
+
+
 class KerasAeganDetector(NeuralDetector):
     """A keras_aegan model scored by `keras_aegan.anomaly.AnomalyDetector`.
 
@@ -240,21 +258,27 @@ class KerasAeganDetector(NeuralDetector):
             fit_epochs(self.epochs)
             info = {"selected_epoch": self.epochs, "validation_curve": []}
             self.detectors = {
-                score: AnomalyDetector(
+                name: AnomalyDetector(
                     model=model,
-                    score=score,
                     epochs=self.epochs,
                     batch_size=self.batch_size,
                     seed=seed,
+                    **score_settings(name),
                 ).fit(x_train)
-                for score in self.scores
+                for name in self.scores
             }
         else:
             info = self._select(model, fit_epochs, validation_error)
-            self.detectors = {
-                score: AnomalyDetector(model=model, score=score).fit(x_val)
-                for score in self.scores
-            }
+            self.detectors = {}
+            for name in self.scores:
+                settings = score_settings(name)
+                # "neighbors" measures distances to the data it is fitted
+                # on: the training split, as the kNN baselines; the other
+                # scores take their statistics from the validation split.
+                ref = x_train if settings["score"] == "neighbors" else x_val
+                self.detectors[name] = AnomalyDetector(
+                    model=model, **settings
+                ).fit(ref)
         self.model = model
         info["latent_dim"] = int(model.latent_dim)
         return info

@@ -55,11 +55,18 @@ MODEL_SCORES = {
     "ganomaly": ("GANomaly", ("latent", "reconstruction")),
     "aegan": (
         "AEGAN",
-        ("reconstruction", "feature", "latent", "combined", "neighbors"),
+        (
+            "reconstruction",
+            "feature",
+            "latent",
+            "combined",
+            "neighbors_k1",
+            "neighbors_k5",
+        ),
     ),
     # f-AnoGAN: a GAN without an encoder, izi_f encoder trained after it
     # (not for "neighbors": the discriminator's features need none).
-    "dcgan": ("DCGAN", ("feature", "reconstruction", "neighbors")),
+    "dcgan": ("DCGAN", ("feature", "reconstruction", "neighbors_k5")),
     # ALAD: feature = reconstruction + kappa * D_xx feature residual.
     "alad": ("ALAD", ("feature", "reconstruction")),
 }
@@ -227,6 +234,7 @@ def build_detectors(args):
 
 def row_name(key, detector, score=None):
     if key in MODEL_SCORES:
+        score = score.replace("neighbors_k", "neighbors, k=")
         return f"{MODEL_SCORES[key][0]} ({score})"
     return detector.name
 
