@@ -33,6 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # `benchmarks` is not installed with the package
     sys.path.insert(0, ROOT)
 
+from benchmarks.anomaly import detectors as bench_detectors  # noqa: E402
 from benchmarks.anomaly import metrics as bench_metrics  # noqa: E402
 from benchmarks.anomaly import run as bench_run  # noqa: E402
 from benchmarks.anomaly import splits as bench_splits  # noqa: E402
@@ -1017,6 +1018,20 @@ def test_benchmark_metrics_on_hand_made_scores():
     mean, sd, n = bench_metrics.mean_sd([0.5, 0.7])
     assert (mean, n) == (pytest.approx(0.6), 2)
     assert sd == pytest.approx(np.sqrt(0.02))  # ddof=1
+
+
+def test_benchmark_score_names():
+    assert bench_detectors.score_settings("neighbors_k1") == {
+        "score": "neighbors",
+        "n_neighbors": 1,
+    }
+    assert bench_detectors.score_settings("feature") == {"score": "feature"}
+    for _, scores in bench_run.MODEL_SCORES.values():
+        for name in scores:  # every reported score exists in the package
+            assert bench_detectors.score_settings(name)["score"] in SCORES
+    assert bench_run.row_name("aegan", None, "neighbors_k5") == (
+        "AEGAN (neighbors, k=5)"
+    )
 
 
 def _rows(x):
