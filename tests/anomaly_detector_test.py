@@ -390,12 +390,15 @@ def test_neighbors_score_matches_numpy(fitted, validation):
     np.testing.assert_allclose(
         detector.decision_scores_, _z(on_x, reference), atol=TOL, rtol=TOL
     )
-    # A sample's score does not depend on what it is scored with.
+    # A sample's score does not depend on what it is scored with. Up to
+    # rounding: TensorFlow's float32 matmul may round a row differently
+    # in a batch of another size (measured: 1e-6 on these z-scores),
+    # far below what scoring-batch statistics would move (order 1).
     alone = detector.decision_function(inliers[:8])
     mixed = detector.decision_function(
         np.concatenate([inliers[:8], 50.0 + directions[:8]])
     )
-    np.testing.assert_array_equal(mixed[:8], alone)
+    np.testing.assert_allclose(mixed[:8], alone, atol=TOL, rtol=TOL)
 
 
 def test_neighbors_score_saves_its_reference_features(fitted, tmp_path):
