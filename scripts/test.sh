@@ -71,6 +71,9 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
 #   minutes): TensorFlow 31.4 min, JAX 25.9, PyTorch 11.7, soak jobs 6.5
 #   after TensorFlow, distributed 3.1, cross-backend 4.1 and 4.1; 47 min
 #   with the install (2,152 passed, 0 failed, 61 skipped).
+#   On 8 Dec, 00:25 (two stacked-digits runs held both cores until
+#   01:09): TensorFlow 44.7 min, JAX 39.9, PyTorch 11.5; 65 min with the
+#   install, a timing of the contention, not of the suite.
 #   The cross-backend tests start one subprocess per backend themselves,
 #   so they run once, split over the lanes to even them out.
 # Each suite's output goes to its own log, printed when the lanes end.
