@@ -432,37 +432,31 @@ def test_neighbors_score_saves_its_reference_features(fitted, tmp_path):
 
 def test_neighbors_score_of_models_without_encoder_and_joint():
     x, inliers, _ = _blob(2)
-    # DCGAN: the image discriminator's features, no encoder trained.
-    model = _built(keras_aegan.DCGAN)
-    detector = AnomalyDetector(model=model, score="neighbors").fit(x)
-    assert detector.encoder_ is None
-    d = model.discriminator
-    bank = _numpy_forward(d, [_network_units(model, x)], True)
-    test = _numpy_forward(d, [_network_units(model, inliers)], True)
-    reference = _kth_distances(bank, bank, 5, np.arange(len(bank)))
-    np.testing.assert_allclose(
-        detector.decision_function(inliers),
-        _z(_kth_distances(bank, test, 5), reference),
-        atol=TOL,
-        rtol=TOL,
-    )
-    # BiGAN: the joint discriminator's features of (x, E(x)).
-    model = _built(keras_aegan.BiGAN)
-    detector = AnomalyDetector(model=model, score="neighbors").fit(x)
 
-    def joint_features(data):
+    def image_features(model, data):  # DCGAN: no encoder needed
+        xn = _network_units(model, data)
+        return _numpy_forward(model.discriminator, [xn], True)
+
+    def joint_features(model, data):  # BiGAN: f(x, E(x))
         xn = _network_units(model, data)
         z = _numpy_forward(model.encoder, [xn])
         return _numpy_forward(model.discriminator, [xn, z], True)
 
-    bank, test = joint_features(x), joint_features(inliers)
-    reference = _kth_distances(bank, bank, 5, np.arange(len(bank)))
-    np.testing.assert_allclose(
-        detector.decision_function(inliers),
-        _z(_kth_distances(bank, test, 5), reference),
-        atol=TOL,
-        rtol=TOL,
-    )
+    for cls, features in (
+        (keras_aegan.DCGAN, image_features),
+        (keras_aegan.BiGAN, joint_features),
+    ):
+        model = _built(cls)
+        detector = AnomalyDetector(model=model, score="neighbors").fit(x)
+        assert detector.encoder_ is None  # no izi_f encoder trained
+        bank, test = features(model, x), features(model, inliers)
+        reference = _kth_distances(bank, bank, 5, np.arange(len(bank)))
+        np.testing.assert_allclose(
+            detector.decision_function(inliers),
+            _z(_kth_distances(bank, test, 5), reference),
+            atol=TOL,
+            rtol=TOL,
+        )
 
 
 def test_neighbors_score_errors():

@@ -566,19 +566,27 @@ class ModelScorer:
         codes = codes if convert is None else convert(codes)
         return np.asarray(codes, "float32")
 
-    def _features_alone(self, x, z=None):
-        """`f(x)` of the `"neighbors"` score, `x` in network units."""
+    def _features(self, x, view, z=None):
+        """The discriminator's features of `view` (`x` or `G(E(x))`).
+
+        `f(view)`; for a joint discriminator `f(view, E(x))` (EGBAD);
+        for ALAD's cycle discriminator `f(x, view)`. `x` and `view` in
+        network units; `z`: `E(x)` when already computed.
+        """
         f = self.feature_network()
-        if self.pair_features:  # ALAD's cycle discriminator: f(x, x)
-            inputs = [x, x]
+        if self.pair_features:
+            inputs = [x, view]
         elif self.joint and f is not getattr(
             self.model, "discriminator_features", None
-        ):  # a joint discriminator: f(x, E(x))
-            inputs = [x, self._encode(x) if z is None else z]
+        ):
+            inputs = [view, self._encode(x) if z is None else z]
         else:
-            inputs = x
-        features = self._predict(f, inputs)
-        return features.reshape(len(x), -1)
+            inputs = view
+        return self._predict(f, inputs)
+
+    def _features_alone(self, x):
+        """`f` of `x` itself, the `"neighbors"` score's space, as rows."""
+        return self._features(x, x).reshape(len(x), -1)
 
     def fit_neighbors(self, x):
         """Keeps the features of reference data for `"neighbors"`.
@@ -643,16 +651,8 @@ class ModelScorer:
                 z_rec = self._encode(x_rec, self.latent_encoder)
                 out["latent"] = _mean_square(z, z_rec)
             if wanted & {"feature", "feature_residual"}:
-                f = self.feature_network()
-                if self.pair_features:  # ALAD: f(x, x) vs f(x, G(E(x)))
-                    inputs = [x, x], [x, x_rec]
-                elif self.joint and f is not getattr(
-                    self.model, "discriminator_features", None
-                ):  # EGBAD: f(x, E(x)) vs f(G(E(x)), E(x))
-                    inputs = [x, z], [x_rec, z]
-                else:
-                    inputs = x, x_rec
-                f_x, f_rec = (self._predict(f, i) for i in inputs)
+                f_x = self._features(x, x, z)
+                f_rec = self._features(x, x_rec, z)
                 residual = _mean_square(f_x, f_rec)
                 if "feature_residual" in wanted:
                     out["feature_residual"] = residual
